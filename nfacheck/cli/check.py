@@ -1,0 +1,72 @@
+"""`nfacheck check`: the main job (proofs, numeric confirmations, counterexamples, experiments)."""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+from pathlib import Path
+
+from ._output import add_json_flag, emit_json, print_table
+
+SECTIONS = ("proofs", "numeric", "counterexamples", "experiments")
+
+
+def add_parser(sub) -> None:
+    p = sub.add_parser(
+        "check",
+        help="run every proof, numeric confirmation, certificate and experiment",
+        description="Run everything nfacheck checks and print a summary table. "
+        "Exit 0 only when every claim holds and every negative control is refuted.",
+    )
+    p.add_argument("--quick", action="store_true", help="smaller numeric and experiment runs")
+    p.add_argument(
+        "--only", action="append", choices=SECTIONS, metavar="SECTION",
+        help=f"run only these sections ({', '.join(SECTIONS)}); repeatable",
+    )
+    p.add_argument("--report", metavar="DIR", help="write a Markdown report with figures to DIR")
+    add_json_flag(p)
+    p.set_defaults(func=run)
+
+
+def run(args) -> int:
+    from ..check import run_check
+
+    def on_row(row) -> None:
+        mark = "ok" if row.ok else "FAIL"
+        sys.stderr.write(
+            f"[{row.section}] {row.name}: {row.status} ({row.seconds:.1f} s) {mark}\n"
+        )
+
+    with tempfile.TemporaryDirectory(prefix="nfacheck-check-") as tmp:
+        workdir = Path(args.report) if args.report else Path(tmp)
+        report = run_check(
+            quick=args.quick,
+            workdir=workdir,
+            sections=tuple(args.only) if args.only else None,
+            on_row=on_row,
+        )
+        if args.report:
+            from ..report import write_report
+
+            write_report(report, Path(args.report))
+    if args.json:
+        emit_json(
+            {
+                "ok": report.ok,
+                "seconds": round(report.seconds, 2),
+                "rows": [r.to_json() for r in report.rows],
+            }
+        )
+    else:
+        print_table(
+            ["section", "claim", "status", "method", "controls", "seconds"],
+            [
+                [r.section, r.name, r.status, r.method, r.controls, f"{r.seconds:.1f}"]
+                for r in report.rows
+            ],
+        )
+        verdict = "ALL CLAIMS HOLD" if report.ok else "SOME CHECKS FAILED"
+        nbad = sum(not r.ok for r in report.rows)
+        print(f"\n{verdict}: {len(report.rows) - nbad}/{len(report.rows)} rows ok "
+              f"in {report.seconds:.1f} s")
+    return 0 if report.ok else 1

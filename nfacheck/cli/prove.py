@@ -1,0 +1,14 @@
+"""`nfacheck prove` (placeholder until its issue lands)."""
+
+from __future__ import annotations
+
+
+def add_parser(sub) -> None:
+    p = sub.add_parser("prove", help="(not yet available)")
+    p.set_defaults(func=run)
+
+
+def run(args) -> int:
+    from ..errors import UsageError
+
+    raise UsageError("'nfacheck prove' is not available yet")

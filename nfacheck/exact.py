@@ -1,0 +1,177 @@
+"""Exact numbers in and out: decimals and ``p/q`` strings to Fractions, TOML/JSON without float64.
+
+Everything a user writes (problem files, certificates) passes through here, so that ``0.1`` means
+1/10 exactly and nothing on the high-precision path is rounded to a binary double.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import tomllib
+from decimal import Decimal, InvalidOperation
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+from .errors import InputError
+
+__all__ = [
+    "parse_exact",
+    "parse_matrix",
+    "format_exact",
+    "format_matrix",
+    "load_toml",
+    "load_json",
+    "read_bytes",
+]
+
+_RATIONAL = re.compile(r"^\s*([+-]?\d+)\s*/\s*([+-]?\d+)\s*$")
+_DECIMAL = re.compile(r"^\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$")
+
+
+def parse_exact(value: Any, field: str | None = None) -> Fraction:
+    """Read one exact number.
+
+    Parameters
+    ----------
+    value
+        An ``int``, a ``Decimal`` (how TOML/JSON floats are read here), a ``Fraction``, or a
+        string holding a decimal (``"0.1"``, ``"1e-3"``) or a ratio ``"p/q"``.
+    field
+        Field name used in the error message.
+
+    Returns
+    -------
+    Fraction
+
+    Raises
+    ------
+    InputError
+        For booleans, binary floats, NaN/inf, zero denominators and anything else.
+
+    Examples
+    --------
+    >>> parse_exact("1/10") == parse_exact(Decimal("0.1")) == Fraction(1, 10)
+    True
+    """
+    if isinstance(value, bool):
+        raise InputError("expected a number, not a boolean", field, value)
+    if isinstance(value, int):
+        return Fraction(value)
+    if isinstance(value, Fraction):
+        return value
+    if isinstance(value, Decimal):
+        if not value.is_finite():
+            raise InputError("expected a finite number", field, value)
+        return Fraction(value)
+    if isinstance(value, float):
+        raise InputError(
+            "binary floats are not exact; write the number as a decimal or 'p/q' string",
+            field,
+            value,
+        )
+    if isinstance(value, str):
+        m = _RATIONAL.match(value)
+        if m:
+            p, q = int(m.group(1)), int(m.group(2))
+            if q == 0:
+                raise InputError("zero denominator", field, value)
+            return Fraction(p, q)
+        if _DECIMAL.match(value):
+            try:
+                return Fraction(Decimal(value.strip()))
+            except (InvalidOperation, ValueError) as exc:  # pragma: no cover - regex guards
+                raise InputError("not a number", field, value) from exc
+        low = value.strip().lower().lstrip("+-")
+        if low in {"nan", "inf", "infinity"}:
+            raise InputError("expected a finite number", field, value)
+        raise InputError("not a number: write an integer, a decimal or 'p/q'", field, value)
+    raise InputError(f"expected a number, got {type(value).__name__}", field, value)
+
+
+def parse_matrix(
+    value: Any, field: str, shape: tuple[int | None, int | None] = (None, None)
+) -> tuple[tuple[Fraction, ...], ...]:
+    """Read a matrix given as a list of rows of exact numbers, checking its shape.
+
+    ``shape`` entries that are ``None`` are free; rows must all have the same length.
+    """
+    if not isinstance(value, list) or not value:
+        raise InputError("expected a non-empty list of rows", field, value)
+    rows = []
+    for i, row in enumerate(value):
+        if not isinstance(row, list) or not row:
+            raise InputError("expected a non-empty list of numbers", f"{field}[{i}]", row)
+        rows.append(tuple(parse_exact(x, f"{field}[{i}][{j}]") for j, x in enumerate(row)))
+    ncols = {len(r) for r in rows}
+    if len(ncols) != 1:
+        raise InputError(
+            "rows have different lengths", field, sorted(ncols), show_received=True
+        )
+    nr, nc = len(rows), len(rows[0])
+    want_r, want_c = shape
+    if (want_r is not None and nr != want_r) or (want_c is not None and nc != want_c):
+        w = f"{want_r if want_r is not None else '*'}x{want_c if want_c is not None else '*'}"
+        raise InputError(f"wrong shape: expected {w}, got {nr}x{nc}", field)
+    return tuple(rows)
+
+
+def format_exact(q: Fraction | int) -> str:
+    """``Fraction(1, 10)`` -> ``"1/10"``; integers without a denominator."""
+    q = Fraction(q)
+    return str(q.numerator) if q.denominator == 1 else f"{q.numerator}/{q.denominator}"
+
+
+def format_matrix(m) -> list[list[str]]:
+    """A matrix of exact numbers as nested lists of ``p/q`` strings (JSON/TOML friendly)."""
+    return [[format_exact(x) for x in row] for row in m]
+
+
+def read_bytes(path: str | Path, error: type[InputError] = InputError) -> bytes:
+    """Read a file, turning a missing or unreadable file into ``error``."""
+    p = Path(path)
+    try:
+        return p.read_bytes()
+    except FileNotFoundError:
+        raise error("no such file", source=str(path)) from None
+    except IsADirectoryError:
+        raise error("is a directory, expected a file", source=str(path)) from None
+    except OSError as exc:
+        raise error(f"cannot read file: {exc.strerror}", source=str(path)) from None
+
+
+def load_toml(path: str | Path, error: type[InputError] = InputError) -> tuple[dict, bytes]:
+    """Parse a TOML file with floats as ``Decimal``; returns the table and the raw bytes.
+
+    Malformed TOML raises ``error`` carrying the parser's line and column.
+    """
+    raw = read_bytes(path, error)
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise error("not UTF-8 text", source=str(path)) from None
+    try:
+        data = tomllib.loads(text, parse_float=Decimal)
+    except tomllib.TOMLDecodeError as exc:
+        raise error(f"malformed TOML: {exc}", source=str(path)) from None
+    return data, raw
+
+
+def load_json(path: str | Path, error: type[InputError] = InputError) -> tuple[Any, bytes]:
+    """Parse a JSON file with non-integers as ``Decimal`` (never float); returns data and bytes."""
+    raw = read_bytes(path, error)
+
+    def _reject_constant(name: str):
+        raise error(f"{name} is not a number nfacheck accepts", source=str(path))
+
+    try:
+        data = json.loads(raw, parse_float=Decimal, parse_constant=_reject_constant)
+    except json.JSONDecodeError as exc:
+        raise error(
+            f"malformed JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})",
+            source=str(path),
+        ) from None
+    except UnicodeDecodeError:
+        raise error("not UTF-8 text", source=str(path)) from None
+    return data, raw
