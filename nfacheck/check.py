@@ -1,8 +1,8 @@
 """The main job: every proof, numeric confirmation, certificate round and experiment, in one run.
 
-Each area contributes a *stage*: a function ``rows(quick: bool, workdir: Path) -> Iterator[CheckRow]``
-that yields one row per claim it checked (controls included in the row). ``run_check`` runs the
-stages in order and collects the rows; the CLI prints the table and the overall verdict.
+Each area contributes a *stage*, ``rows(quick: bool, workdir: Path) -> Iterator[CheckRow]``, that
+yields one row per claim it checked (controls included in the row). ``run_check`` runs the stages
+in order and collects the rows; the CLI prints the table and the overall verdict.
 """
 
 from __future__ import annotations

@@ -154,7 +154,13 @@ def load_toml(path: str | Path, error: type[InputError] = InputError) -> tuple[d
     try:
         data = tomllib.loads(text, parse_float=Decimal)
     except tomllib.TOMLDecodeError as exc:
-        raise error(f"malformed TOML: {exc}", source=str(path)) from None
+        msg = str(exc)
+        if msg.endswith("(at end of document)"):  # say where the end of the document is
+            lines = text.split("\n")
+            msg = msg[: -len("(at end of document)")] + (
+                f"(at end of document, line {len(lines)}, column {len(lines[-1]) + 1})"
+            )
+        raise error(f"malformed TOML: {msg}", source=str(path)) from None
     return data, raw
 
 

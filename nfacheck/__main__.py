@@ -1,0 +1,5 @@
+"""``python -m nfacheck`` runs the CLI."""
+
+from .cli import entry
+
+entry()
