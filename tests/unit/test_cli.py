@@ -75,3 +75,19 @@ def test_a_crashing_stage_is_a_failed_row_not_a_crash(fake_stages, capsys):
 def test_no_rows_is_not_ok(fake_stages):
     fake_stages(_stage([]))
     assert main(["check"]) == 1
+
+
+def test_report_lists_rows_and_links_figures(fake_stages, tmp_path):
+    def stage(quick, workdir):
+        workdir.mkdir(parents=True, exist_ok=True)
+        (workdir / "fig.png").write_bytes(b"\x89PNG")
+        yield CheckRow("s0", "alpha | fit", "confirmed", "gd", "1/1 refuted", 1.5, True,
+                       {"alpha_fit": 0.333})
+
+    fake_stages(stage)
+    assert main(["check", "--report", str(tmp_path / "rep")]) == 0
+    text = (tmp_path / "rep" / "report.md").read_text()
+    assert "**Verdict: all claims hold**" in text
+    assert "alpha \\| fit" in text and "![fig](s0/fig.png)" in text
+    data = json.loads((tmp_path / "rep" / "report.json").read_text())
+    assert data["ok"] is True and data["rows"][0]["details"]["alpha_fit"] == 0.333
