@@ -1,0 +1,186 @@
+"""The NFA metrics in float64 (fast, approximate), with the definitions of the exact path.
+
+M = W_1ᵀW_1 (gram), G = uncentered AGOP. ``nfa_residual`` at α is min_c ‖M − cG^α‖_F/‖M‖_F
+(and the c = 1 value), ``alpha_fit`` the α in [0, ``ALPHA_MAX``] minimising it, ``correlation``
+the cosine ⟨M,G⟩_F/(‖M‖_F‖G‖_F), ``commutator_bound`` ‖[M,G]‖_F/(2‖G‖_2‖M‖_F) (a lower bound of
+the residual for every c and α), ``imbalance`` max_l ‖W_{l+1}ᵀW_{l+1} − W_lW_lᵀ‖_F.
+G^α comes from a symmetric eigendecomposition; eigenvalues ≤ ``CLAMP_REL`` · λ_max are set to 0
+(so 0^α = 0) and counted in ``clamped``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from .models import agop, data_loss
+
+__all__ = [
+    "CLAMP_REL",
+    "ALPHA_MAX",
+    "psd_power",
+    "residual_at",
+    "alpha_fit",
+    "correlation",
+    "commutator_bound",
+    "imbalances",
+    "imbalance",
+    "discrete_imbalance_step",
+    "metrics",
+]
+
+CLAMP_REL = 1e-12
+ALPHA_MAX = 2.0
+
+
+def _clamped_eigh(G: np.ndarray, clamp_rel: float = CLAMP_REL):
+    w, V = np.linalg.eigh(0.5 * (G + G.T))
+    top = max(float(np.max(np.abs(w))), 0.0)
+    keep = w > clamp_rel * top
+    w = np.where(keep, w, 0.0)
+    return w, V, int(np.count_nonzero(~keep))
+
+
+def psd_power(G: np.ndarray, alpha: float, clamp_rel: float = CLAMP_REL):
+    """G^α for symmetric PSD G; returns ``(power, clamped)``."""
+    w, V, clamped = _clamped_eigh(G, clamp_rel)
+    p = np.where(w > 0, np.abs(w) ** alpha, 0.0)
+    return (V * p) @ V.T, clamped
+
+
+class _Fitter:
+    """Residual as a function of α, computed in the eigenbasis of G (one eigh per state)."""
+
+    def __init__(self, M: np.ndarray, G: np.ndarray, clamp_rel: float = CLAMP_REL) -> None:
+        self.w, V, self.clamped = _clamped_eigh(G, clamp_rel)
+        self.pos = self.w > 0
+        Mt = V.T @ M @ V
+        self.diag = np.diag(Mt)[self.pos]
+        self.lw = np.log(self.w[self.pos])
+        self.m2 = float(np.sum(M * M))
+
+    def __call__(self, alpha: float) -> tuple[float, float, float]:
+        """Return (residual with the optimal c, that c, residual with c = 1)."""
+        p = np.exp(alpha * self.lw)
+        ip = float(self.diag @ p)
+        p2 = float(p @ p)
+        if p2 == 0.0 or self.m2 == 0.0:
+            return 1.0, 0.0, 1.0
+        c = ip / p2
+        r_opt = max(self.m2 - ip * ip / p2, 0.0)
+        r_one = max(self.m2 - 2.0 * ip + p2, 0.0)
+        return float(np.sqrt(r_opt / self.m2)), c, float(np.sqrt(r_one / self.m2))
+
+
+def residual_at(M: np.ndarray, G: np.ndarray, alpha: float) -> dict:
+    """``{"nfa_residual", "c", "nfa_residual_c1", "clamped"}`` at one exponent α."""
+    f = _Fitter(M, G)
+    r, c, r1 = f(alpha)
+    return {"nfa_residual": r, "c": c, "nfa_residual_c1": r1, "clamped": f.clamped}
+
+
+def _golden(f, a: float, b: float, tol: float = 1e-10) -> float:
+    g = (np.sqrt(5.0) - 1.0) / 2.0
+    c, d = b - g * (b - a), a + g * (b - a)
+    fc, fd = f(c), f(d)
+    while b - a > tol:
+        if fc <= fd:
+            b, d, fd = d, c, fc
+            c = b - g * (b - a)
+            fc = f(c)
+        else:
+            a, c, fc = c, d, fd
+            d = a + g * (b - a)
+            fd = f(d)
+    return 0.5 * (a + b)
+
+
+def alpha_fit(M: np.ndarray, G: np.ndarray, alpha_max: float = ALPHA_MAX) -> tuple[float, float]:
+    """The α in [0, alpha_max] minimising min_c ‖M − cG^α‖_F/‖M‖_F, and that minimum.
+
+    A grid of 201 points brackets the global minimum, golden-section search refines it.
+    """
+    f = _Fitter(M, G)
+    grid = np.linspace(0.0, alpha_max, 201)
+    vals = [f(a)[0] for a in grid]
+    i = int(np.argmin(vals))
+    lo, hi = grid[max(i - 1, 0)], grid[min(i + 1, len(grid) - 1)]
+    a = _golden(lambda x: f(x)[0], float(lo), float(hi))
+    return a, f(a)[0]
+
+
+def correlation(M: np.ndarray, G: np.ndarray) -> float:
+    """The literature's cosine ⟨M, G⟩_F / (‖M‖_F ‖G‖_F), for comparison only."""
+    den = float(np.linalg.norm(M) * np.linalg.norm(G))
+    return float(np.sum(M * G)) / den if den > 0 else 0.0
+
+
+def commutator_bound(M: np.ndarray, G: np.ndarray) -> float:
+    """‖MG − GM‖_F / (2‖G‖_2‖M‖_F): no choice of c, α brings the residual below it."""
+    den = 2.0 * float(np.linalg.norm(G, 2)) * float(np.linalg.norm(M))
+    return float(np.linalg.norm(M @ G - G @ M)) / den if den > 0 else 0.0
+
+
+def imbalances(weights: Sequence[np.ndarray]) -> list[np.ndarray]:
+    """D_l = W_{l+1}ᵀW_{l+1} − W_lW_lᵀ for l = 1 … L−1."""
+    return [weights[l + 1].T @ weights[l + 1] - weights[l] @ weights[l].T
+            for l in range(len(weights) - 1)]
+
+
+def imbalance(weights: Sequence[np.ndarray]) -> float:
+    """max_l ‖D_l‖_F (0 for a single layer)."""
+    return max((float(np.linalg.norm(D)) for D in imbalances(weights)), default=0.0)
+
+
+def discrete_imbalance_step(
+    D: Sequence[np.ndarray], grads: Sequence[np.ndarray], lr: float, weight_decay: float
+) -> list[np.ndarray]:
+    """The exact one-step imbalance law of gradient descent on a deep linear net.
+
+    With W_l ← (1 − ηλ)W_l − ηg_l (g_l the data gradient), the cross terms cancel because
+    W_{l+1}ᵀg_{l+1} = g_lW_lᵀ for linear nets, leaving
+    D_l ← (1 − ηλ)² D_l + η² (g_{l+1}ᵀg_{l+1} − g_lg_lᵀ).
+    Gradient flow keeps only the first factor, whose limit is e^{−2λt}.
+    """
+    a = (1.0 - lr * weight_decay) ** 2
+    return [a * D[l] + lr * lr * (grads[l + 1].T @ grads[l + 1] - grads[l] @ grads[l].T)
+            for l in range(len(D))]
+
+
+def metrics(
+    weights: Sequence[np.ndarray],
+    X: np.ndarray,
+    Y: np.ndarray,
+    activation: str = "linear",
+    weight_decay: float = 0.0,
+    alpha: float | None = None,
+) -> dict:
+    """Every tracked quantity at one state (α defaults to 1/L).
+
+    Returns
+    -------
+    dict
+        ``loss`` (with the decay term), ``data_loss``, ``imbalance``, ``nfa_residual``,
+        ``nfa_residual_c1``, ``c``, ``alpha``, ``alpha_fit``, ``alpha_fit_residual``,
+        ``correlation``, ``commutator_bound``, ``clamped``.
+    """
+    L = len(weights)
+    a = 1.0 / L if alpha is None else float(alpha)
+    M = weights[0].T @ weights[0]
+    G = agop(weights, X, activation)
+    res = residual_at(M, G, a)
+    af, afr = alpha_fit(M, G)
+    dl = data_loss(weights, X, Y, activation)
+    reg = 0.5 * weight_decay * sum(float(np.sum(W * W)) for W in weights)
+    return {
+        "loss": dl + reg,
+        "data_loss": dl,
+        "imbalance": imbalance(weights),
+        "alpha": a,
+        **res,
+        "alpha_fit": af,
+        "alpha_fit_residual": afr,
+        "correlation": correlation(M, G),
+        "commutator_bound": commutator_bound(M, G),
+    }
