@@ -10,6 +10,7 @@ G^α comes from a symmetric eigendecomposition; eigenvalues ≤ ``CLAMP_REL`` ·
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import numpy as np
@@ -30,7 +31,7 @@ __all__ = [
     "metrics",
 ]
 
-CLAMP_REL = 1e-12
+CLAMP_REL = 1e-11  # λ_max·10^{-(digits−5)} with float64's ~16 digits, as the mp path
 ALPHA_MAX = 2.0
 
 
@@ -50,27 +51,38 @@ def psd_power(G: np.ndarray, alpha: float, clamp_rel: float = CLAMP_REL):
 
 
 class _Fitter:
-    """Residual as a function of α, computed in the eigenbasis of G (one eigh per state)."""
+    """Residual as a function of α, computed in the eigenbasis of G (one eigh per state).
+
+    As in ``nfacheck.numeric.metrics``: with Q the eigenvectors of G and M̃ = QᵀMQ, the squared
+    residual is the off-diagonal mass of M̃ plus Σ_i (M̃_ii − c λ_i^α)², a sum of squares (no
+    cancellation, so tiny residuals are resolved down to rounding).
+    """
 
     def __init__(self, M: np.ndarray, G: np.ndarray, clamp_rel: float = CLAMP_REL) -> None:
         self.w, V, self.clamped = _clamped_eigh(G, clamp_rel)
-        self.pos = self.w > 0
+        pos = self.w > 0
         Mt = V.T @ M @ V
-        self.diag = np.diag(Mt)[self.pos]
-        self.lw = np.log(self.w[self.pos])
-        self.m2 = float(np.sum(M * M))
+        d = np.diag(Mt).copy()
+        self.off2 = float(np.sum((Mt - np.diag(d)) ** 2))
+        self.diag = d
+        self.lw = np.where(pos, np.log(np.where(pos, self.w, 1.0)), -np.inf)
+        self.normM = float(np.linalg.norm(M))
 
     def __call__(self, alpha: float) -> tuple[float, float, float]:
-        """Return (residual with the optimal c, that c, residual with c = 1)."""
-        p = np.exp(alpha * self.lw)
-        ip = float(self.diag @ p)
+        """Return (residual with the optimal c, that c, residual with c = 1).
+
+        NaN when M = 0 (undefined); residual 1 with c = 0 when G is 0 after clamping.
+        """
+        if self.normM == 0.0:
+            return math.nan, math.nan, math.nan
+        p = np.exp(alpha * self.lw)  # exp(-inf) = 0: clamped eigenvalues give 0^α = 0
         p2 = float(p @ p)
-        if p2 == 0.0 or self.m2 == 0.0:
+        if p2 == 0.0:
             return 1.0, 0.0, 1.0
-        c = ip / p2
-        r_opt = max(self.m2 - ip * ip / p2, 0.0)
-        r_one = max(self.m2 - 2.0 * ip + p2, 0.0)
-        return float(np.sqrt(r_opt / self.m2)), c, float(np.sqrt(r_one / self.m2))
+        c = float(self.diag @ p) / p2
+        r_opt = self.off2 + float(np.sum((self.diag - c * p) ** 2))
+        r_one = self.off2 + float(np.sum((self.diag - p) ** 2))
+        return math.sqrt(r_opt) / self.normM, c, math.sqrt(r_one) / self.normM
 
 
 def residual_at(M: np.ndarray, G: np.ndarray, alpha: float) -> dict:
@@ -99,27 +111,34 @@ def _golden(f, a: float, b: float, tol: float = 1e-10) -> float:
 def alpha_fit(M: np.ndarray, G: np.ndarray, alpha_max: float = ALPHA_MAX) -> tuple[float, float]:
     """The α in [0, alpha_max] minimising min_c ‖M − cG^α‖_F/‖M‖_F, and that minimum.
 
-    A grid of 201 points brackets the global minimum, golden-section search refines it.
+    The same search as the high-precision path: a uniform grid of 200 cells, then golden-section
+    search inside the two cells around the best grid point (to 1e-10), keeping the grid point if
+    it is lower. NaN when M = 0 or G = 0.
     """
     f = _Fitter(M, G)
+    if f.normM == 0.0 or not np.any(np.isfinite(f.lw)):
+        return math.nan, math.nan
     grid = np.linspace(0.0, alpha_max, 201)
     vals = [f(a)[0] for a in grid]
     i = int(np.argmin(vals))
     lo, hi = grid[max(i - 1, 0)], grid[min(i + 1, len(grid) - 1)]
     a = _golden(lambda x: f(x)[0], float(lo), float(hi))
-    return a, f(a)[0]
+    r = f(a)[0]
+    if vals[i] < r:
+        return float(grid[i]), float(vals[i])
+    return a, r
 
 
 def correlation(M: np.ndarray, G: np.ndarray) -> float:
     """The literature's cosine ⟨M, G⟩_F / (‖M‖_F ‖G‖_F), for comparison only."""
     den = float(np.linalg.norm(M) * np.linalg.norm(G))
-    return float(np.sum(M * G)) / den if den > 0 else 0.0
+    return float(np.sum(M * G)) / den if den > 0 else math.nan
 
 
 def commutator_bound(M: np.ndarray, G: np.ndarray) -> float:
     """‖MG − GM‖_F / (2‖G‖_2‖M‖_F): no choice of c, α brings the residual below it."""
     den = 2.0 * float(np.linalg.norm(G, 2)) * float(np.linalg.norm(M))
-    return float(np.linalg.norm(M @ G - G @ M)) / den if den > 0 else 0.0
+    return float(np.linalg.norm(M @ G - G @ M)) / den if den > 0 else math.nan
 
 
 def imbalances(weights: Sequence[np.ndarray]) -> list[np.ndarray]:
