@@ -179,23 +179,10 @@ def _network_mg(weights, X, activation, activation_params, ctx):
     """Gram, AGOP and imbalance of a network given by its weights (via ``numeric.network``)."""
     from . import network
 
-    Ws = [as_matrix(W, ctx) for W in weights]
-    Xm = as_matrix(X, ctx)
-    M = network.gram(Ws, ctx=ctx) if _takes_ctx(network.gram) else network.gram(Ws)
-    G = network.agop(Ws, Xm, activation, activation_params or {}, ctx=ctx)
-    Ds = network.imbalances(Ws, ctx=ctx) if _takes_ctx(network.imbalances) else \
-        network.imbalances(Ws)
-    imb = max((frobenius(D, ctx) for D in Ds), default=ctx.zero)
+    M = network.gram(weights, ctx)
+    G = network.agop(weights, X, activation, activation_params or {}, ctx)
+    imb = max((frobenius(D, ctx) for D in network.imbalances(weights, ctx)), default=ctx.zero)
     return M, G, imb
-
-
-def _takes_ctx(fn) -> bool:
-    import inspect
-
-    try:
-        return "ctx" in inspect.signature(fn).parameters
-    except (TypeError, ValueError):  # pragma: no cover
-        return False
 
 
 def nfa_metrics(

@@ -1,0 +1,223 @@
+"""Does the NFA hold along a gradient flow? Integrate a problem and measure it at every output time.
+
+``verify`` runs :func:`nfacheck.numeric.integrate.integrate`, then evaluates
+:func:`nfacheck.numeric.metrics.nfa_metrics` at each output time and returns a :class:`Verdict`
+with the figures and their provenance. The verdict is numeric evidence (``confirmed``), never a
+proof.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+import mpmath
+from mpmath import mp
+
+from ..errors import InputError
+from .metrics import GUARD_DIGITS, NFAMetrics, nfa_metrics
+
+__all__ = ["Checkpoint", "Verdict", "verify", "default_tol"]
+
+
+def default_tol(dps: int) -> Fraction:
+    """The default NFA tolerance at working precision ``dps``: ``10**-(dps // 2)``.
+
+    Why half the digits: the integrator delivers the weights to about ``10**-(dps-2)``; the map
+    ``G -> G**(1/L)`` can amplify a weight error by ``lambda_min**(1/L - 1)`` (and, near a singular
+    ``G``, turn ``delta`` into ``delta**(1/L)``; Bhatia, ch. X). Half the digits leaves room for an
+    amplification up to ``10**(dps/2 - 2)`` while staying many orders below the residual of any
+    genuinely unbalanced state, which is of the size of the imbalance ``||D_l||`` (a residual below
+    ``10**-(dps/2)`` would need an init balanced to ``dps/2`` digits).
+    """
+    return Fraction(1, 10 ** (int(dps) // 2))
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    """NFA figures at one output time (numbers are ``mpf`` rounded to ``dps``)."""
+
+    t: Fraction
+    loss: Any
+    metrics: NFAMetrics
+
+    def __getattr__(self, name: str) -> Any:  # checkpoint.nfa_residual etc.
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return getattr(self.metrics, name)
+
+    def to_json(self) -> dict[str, Any]:
+        m = self.metrics.to_json()
+        out = {"t": _fmt_exact(self.t), "loss": mp.nstr(self.loss, self.metrics.dps,
+                                                       strip_zeros=False)}
+        for key in ("imbalance", "nfa_residual", "nfa_residual_c1", "alpha_fit", "correlation",
+                    "commutator_bound", "c_opt", "residual_at_alpha_fit"):
+            out[key] = m[key]
+        out["alpha_fit_at_boundary"] = m["alpha_fit_at_boundary"]
+        out["clamp"] = m["clamp"]
+        if m["notes"]:
+            out["notes"] = m["notes"]
+        return out
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The outcome of :func:`verify`.
+
+    Attributes
+    ----------
+    checks
+        One :class:`Checkpoint` per output time.
+    holds
+        True when ``nfa_residual <= tol`` at every checkpoint (NaN counts as not holding).
+    alpha, tol
+        The exponent and tolerance used (exact).
+    provenance
+        dps, guard digits, tolerances, integrator method/steps/nfev/status, versions, backend,
+        sha256 of the problem file, wall time.
+    """
+
+    checks: list[Checkpoint]
+    holds: bool
+    alpha: Fraction
+    tol: Fraction
+    provenance: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def status(self) -> str:
+        """``confirmed`` when the NFA holds at every checkpoint, else ``refuted``."""
+        return "confirmed" if self.holds else "refuted"
+
+    @property
+    def max_residual(self) -> Any:
+        vals = [c.metrics.nfa_residual for c in self.checks]
+        return max(vals, key=lambda v: mp.inf if mp.isnan(v) else v) if vals else mp.nan
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "checks": [c.to_json() for c in self.checks],
+            "holds": self.holds,
+            "provenance": self.provenance,
+        }
+
+
+def _fmt_exact(q: Any) -> str:
+    q = Fraction(q)
+    return str(q.numerator) if q.denominator == 1 else f"{q.numerator}/{q.denominator}"
+
+
+def _positive(value: Any, name: str) -> Fraction:
+    from ..exact import parse_exact
+
+    q = parse_exact(value, name)
+    if q <= 0:
+        raise InputError("must be positive", name, _fmt_exact(q))
+    return q
+
+
+def _file_sha256(problem: Any) -> str | None:
+    if getattr(problem, "sha256", None):
+        return problem.sha256
+    src = getattr(problem, "source", None)
+    if src and Path(src).is_file():
+        return hashlib.sha256(Path(src).read_bytes()).hexdigest()
+    return None
+
+
+def verify(
+    problem: Any,
+    *,
+    alpha: Any = None,
+    tol: Any = None,
+    progress: Callable[..., Any] | None = None,
+    method: str = "taylor",
+) -> Verdict:
+    """Integrate ``problem`` and check the NFA ``W_1^T W_1 = c G^alpha`` at every output time.
+
+    Parameters
+    ----------
+    problem
+        A :class:`nfacheck.problem.Problem` or the path of a problem file.
+    alpha
+        Exponent (exact: int, Fraction, decimal or ``p/q`` string); default ``1/L``.
+    tol
+        Tolerance on the min-c residual; default :func:`default_tol` ``= 10**-(dps // 2)``.
+    progress
+        Passed to the integrator (progress reporting on stderr is the caller's business).
+    method
+        Integrator method name.
+
+    Returns
+    -------
+    Verdict
+        ``holds`` is True when the residual is ``<= tol`` at every output time.
+
+    Raises
+    ------
+    InputError
+        Bad ``alpha``/``tol`` or a bad problem file.
+    IntegrationError
+        If the integrator cannot reach the output times.
+    """
+    from .. import __version__
+    from .integrate import integrate
+
+    if not hasattr(problem, "widths"):
+        from ..problem import load_problem
+
+        problem = load_problem(problem)
+    L = problem.depth
+    alpha_q = Fraction(1, L) if alpha is None else _positive(alpha, "--alpha")
+    tol_q = default_tol(problem.dps) if tol is None else _positive(tol, "--tol")
+    dps = problem.dps
+    t0 = time.perf_counter()
+    traj = integrate(problem, method=method, progress=progress)
+    t_int = time.perf_counter() - t0
+    checks: list[Checkpoint] = []
+    for t, ws, loss in zip(traj.times, traj.weights, traj.losses, strict=True):
+        m = nfa_metrics(ws, problem.X, problem.activation, alpha=alpha_q, dps=dps,
+                        activation_params=problem.activation_params)
+        checks.append(Checkpoint(Fraction(t), loss, m))
+    with mp.workdps(dps + GUARD_DIGITS):
+        tol_mp = mp.mpf(tol_q.numerator) / tol_q.denominator
+        holds = bool(checks) and all(
+            (not mp.isnan(c.metrics.nfa_residual)) and c.metrics.nfa_residual <= tol_mp
+            for c in checks
+        )
+    seconds = time.perf_counter() - t0
+    provenance = {
+        "nfacheck_version": __version__,
+        "mpmath_version": mpmath.__version__,
+        "backend": f"mpmath ({mpmath.libmp.BACKEND})",
+        "dps": dps,
+        "guard_digits": GUARD_DIGITS,
+        "alpha": _fmt_exact(alpha_q),
+        "tol": _fmt_exact(tol_q),
+        "tol_rule": "user" if tol is not None else "10^-(dps//2)",
+        "clamp_rule": "eigenvalues <= lambda_max * 10^-(dps + 5) of G set to 0",
+        "integrator": {
+            "method": method,
+            "status": getattr(traj, "status", None),
+            "message": getattr(traj, "message", None),
+            "steps": getattr(traj, "steps", None),
+            "nfev": getattr(traj, "nfev", None),
+            "dps": getattr(traj, "dps", None),
+            "events": len(getattr(traj, "events", None) or []),
+            "seconds": round(t_int, 3),
+        },
+        "depth": L,
+        "widths": list(problem.widths),
+        "activation": problem.activation,
+        "weight_decay": _fmt_exact(problem.weight_decay),
+        "times": [_fmt_exact(t) for t in problem.times],
+        "source": getattr(problem, "source", None),
+        "sha256": _file_sha256(problem),
+        "clamped": [c.metrics.clamp.count for c in checks],
+        "seconds": round(seconds, 3),
+    }
+    return Verdict(checks, holds, alpha_q, tol_q, provenance)
