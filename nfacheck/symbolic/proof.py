@@ -1,0 +1,222 @@
+"""Checked equalities: canonical forms, calculation chains, induction, explicit evaluation.
+
+Every check returns a :class:`Verdict`. An identity *holds* when its canonical residual is zero
+and every explicit instance given agrees; it *fails* only on concrete counter-evidence (an
+explicit instance with a non-zero residual), and is *unknown* otherwise. A zero canonical
+residual contradicted by an instance is reported as a failure of the layers to agree.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Any
+
+import sympy as sp
+
+from . import explicit as ex
+from .freealg import Letter, NCPoly, Power, TracePoly, Word, trace, word_shape
+from .rules import Rule, apply_defs, apply_rule
+
+__all__ = [
+    "Verdict", "Env", "evaluate", "evaluate_trace", "random_env", "check_identity",
+    "check_trace_identity", "calc", "induction", "all_hold", "clip",
+]
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """Outcome (``holds``/``fails``/``unknown``), plain-text evidence, optional LaTeX detail."""
+
+    outcome: str
+    evidence: str
+    latex: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.outcome == "holds"
+
+
+def clip(text: str, n: int = 400) -> str:
+    return text if len(text) <= n else text[: n - 3] + "..."
+
+
+@dataclass
+class Env:
+    """An explicit interpretation: matrices for letters (or ``idx -> matrix`` callables) and
+    values for the symbols (dimensions, exponents, scalars)."""
+
+    mats: dict[str, Any]
+    values: dict[sp.Symbol, Any] = field(default_factory=dict)
+    label: str = ""
+
+
+def _num(c: sp.Expr, values: Mapping) -> Fraction:
+    v = sp.nsimplify(sp.sympify(c).subs(values)) if values else sp.sympify(c)
+    if not v.is_Rational:
+        raise ValueError(f"coefficient {c} is not rational on this instance")
+    return Fraction(int(v.p), int(v.q))
+
+
+def _atom_mat(a, env: Env) -> ex.Mat:
+    if isinstance(a, Power):
+        k = sp.sympify(a.exp).subs(env.values)
+        if not (k.is_Integer and k >= 0):
+            raise ValueError(f"exponent {a.exp} is not a natural number on this instance")
+        base = ex.chain([_atom_mat(b, env) for b in a.base])
+        return ex.mpow(base, int(k))
+    m = env.mats[a.name]
+    if callable(m):
+        m = m(int(sp.sympify(a.idx).subs(env.values)))
+    return ex.transpose(m) if a.t else m
+
+
+def _word_mat(w: Word, env: Env, size: int) -> ex.Mat:
+    if not w:
+        return ex.eye(size, Fraction(1), Fraction(0))
+    return ex.chain([_atom_mat(a, env) for a in w])
+
+
+def evaluate(p: NCPoly, env: Env, size: int | None = None) -> ex.Mat:
+    """``p`` as an explicit rational matrix on ``env``."""
+    shape = p.shape()
+    if shape is not None:
+        r, c = (int(sp.sympify(s).subs(env.values)) for s in shape)
+    elif size is not None:
+        r = c = size
+    else:
+        raise ValueError("the size of an identity-only polynomial must be given")
+    out = ex.zeros(r, c, Fraction(0))
+    for w, coef in p.terms.items():
+        out = ex.add(out, ex.scale(_num(coef, env.values), _word_mat(w, env, r)))
+    return out
+
+
+def evaluate_trace(p: TracePoly, env: Env) -> Fraction:
+    total = Fraction(0)
+    for w, coef in p.terms.items():
+        r, _ = word_shape(w)
+        total += _num(coef, env.values) * ex.trace(_word_mat(w, env, int(r.subs(env.values))))
+    return total
+
+
+def _letters(polys: Iterable[NCPoly]) -> dict[str, Letter]:
+    out: dict[str, Letter] = {}
+
+    def visit(a):
+        if isinstance(a, Power):
+            for b in a.base:
+                visit(b)
+        else:
+            out.setdefault(a.name, a)
+
+    for p in polys:
+        for w in p.terms:
+            for a in w:
+                visit(a)
+    return out
+
+
+def random_env(polys: Iterable[NCPoly], values: Mapping[sp.Symbol, Any], seed: int,
+               fixed: Mapping[str, Any] | None = None, label: str = "") -> Env:
+    """Random rational matrices for every letter in ``polys`` (symmetric ones symmetrised)."""
+    rng = random.Random(seed)
+    mats: dict[str, Any] = dict(fixed or {})
+    for name, a in sorted(_letters(polys).items()):
+        if name in mats:
+            continue
+        r = int(sp.sympify(a.rows).subs(values))
+        c = int(sp.sympify(a.cols).subs(values))
+        m = ex.rand_matrix(rng, r, c)
+        if a.sym:
+            m = ex.add(m, ex.transpose(m))
+        mats[name] = m
+    return Env(mats, dict(values), label or f"random rationals, seed {seed}")
+
+
+def _instance_report(diff: Callable[[Env], Any], instances: Sequence[Env]) -> tuple[list, list]:
+    zero, nonzero = [], []
+    for env in instances:
+        d = diff(env)
+        ok = (d == 0) if not isinstance(d, list) else ex.is_zero(d)
+        (zero if ok else nonzero).append((env, d))
+    return zero, nonzero
+
+
+def _decide(residual_zero: bool, residual_tex: str, instances: Sequence[Env], zero: list,
+            nonzero: list) -> Verdict:
+    n = len(instances)
+    if residual_zero and not nonzero:
+        return Verdict("holds", f"canonical residual is 0; {n} explicit instance(s) agree")
+    if nonzero:
+        env, d = nonzero[0]
+        size = ex.max_abs(d) if isinstance(d, list) else abs(d)
+        where = env.label or "explicit instance"
+        if residual_zero:
+            return Verdict("fails", f"layers disagree: canonical residual is 0 but on {where} "
+                                    f"the residual has an entry of size {size}")
+        return Verdict("fails", clip(f"residual ${residual_tex}$ is non-zero; on {where} it "
+                                     f"has an entry of size {size}"), residual_tex)
+    return Verdict("unknown", clip(f"canonical residual ${residual_tex}$ is not 0 and no "
+                                   f"instance separates the sides"), residual_tex)
+
+
+def check_identity(lhs: NCPoly, rhs: NCPoly, *, defs: Sequence[Rule] = (),
+                   instances: Sequence[Env] = ()) -> Verdict:
+    """Compare canonical forms of ``lhs`` and ``rhs`` (definitions unfolded) and evaluate both
+    sides on each explicit instance."""
+    res = apply_defs(defs, lhs - rhs).normal()
+    zero, nonzero = _instance_report(lambda env: evaluate(lhs - rhs, env), instances)
+    return _decide(not res.terms, res.latex(), instances, zero, nonzero)
+
+
+def check_trace_identity(lhs: NCPoly, rhs: NCPoly, *, instances: Sequence[Env] = ()) -> Verdict:
+    """Compare ``tr(lhs)`` and ``tr(rhs)`` in canonical cyclic form, and on instances."""
+    res = trace(lhs) - trace(rhs)
+    zero, nonzero = _instance_report(
+        lambda env: evaluate_trace(trace(lhs), env) - evaluate_trace(trace(rhs), env), instances)
+    return _decide(res.is_zero(), res.latex(), instances, zero, nonzero)
+
+
+def calc(chain: Sequence[NCPoly], reasons: Sequence[Rule | None], *,
+         defs: Sequence[Rule] = ()) -> Verdict:
+    """Check ``chain[0] = chain[1] = ...``; ``reasons[i]`` is the rule applied to ``chain[i]``
+    (``None`` for power laws and definitions only). Returns an ``aligned`` LaTeX display."""
+    if len(reasons) != len(chain) - 1:
+        raise ValueError("one reason per transition")
+    lines = [chain[0].latex()]
+    for i, why in enumerate(reasons):
+        prev = chain[i]
+        if why is not None:
+            prev, n = apply_rule(why, prev)
+            if n == 0:
+                return Verdict("unknown", f"step {i + 1}: rule '{why.name}' does not apply")
+        res = apply_defs(defs, prev - chain[i + 1]).normal()
+        tag = why.name if why is not None else "algebra"
+        lines.append(f"&= {chain[i + 1].latex()} && \\text{{({tag})}}")
+        if res.terms:
+            return Verdict("unknown", clip(f"step {i + 1} ({tag}) leaves the residual "
+                                           f"${res.latex()}$"), res.latex())
+    tex = "\\begin{aligned}\n" + lines[0] + " " + " \\\\\n".join(lines[1:]) + "\n\\end{aligned}"
+    return Verdict("holds", f"{len(reasons)} rewriting step(s), each checked", tex)
+
+
+def induction(var: str, start: int, base: Verdict, step: Verdict) -> Verdict:
+    """The induction principle on ``var`` from ``start``: holds iff base and step hold."""
+    if base.ok and step.ok:
+        return Verdict("holds", f"base case {var} = {start} and step {var} -> {var} + 1 both "
+                                f"checked; by induction the claim holds for every {var} >= "
+                                f"{start}", step.latex)
+    bad = base if not base.ok else step
+    which = "base case" if not base.ok else "induction step"
+    outcome = "fails" if bad.outcome == "fails" else "unknown"
+    return Verdict(outcome, f"{which} does not go through: {bad.evidence}", bad.latex)
+
+
+def all_hold(verdicts: Sequence[Verdict]) -> Verdict:
+    for v in verdicts:
+        if not v.ok:
+            return v
+    return Verdict("holds", "; ".join(v.evidence for v in verdicts))
