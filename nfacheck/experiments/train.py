@@ -19,7 +19,7 @@ from .metrics64 import metrics
 from .models import ACTIVATIONS64, loss_gradients
 from .optimizers import OPTIMIZERS, make_optimizer
 
-__all__ = ["RunConfig", "make_data", "train", "run_config"]
+__all__ = ["RunConfig", "make_data", "train", "run_config", "record_steps"]
 
 # Per-optimizer default step sizes that converge for depths 2–6 on the default data.
 DEFAULT_LR = {"gd": 0.02, "sgd": 0.02, "momentum": 0.002, "adam": 0.002, "adamw": 0.002}
@@ -43,7 +43,7 @@ class RunConfig:
     k: int = 4
     n: int = 32
     batch_size: int = 8
-    record_every: int = 0  # 0: about 40 records per run
+    record_every: int = 0  # 0: about 30 records, log-spaced early and uniform later
 
     def key(self) -> str:
         """A stable string identifying the run (used to resume a grid)."""
@@ -119,6 +119,16 @@ class RunResult:
         return out
 
 
+def record_steps(steps: int, every: int = 0) -> set[int]:
+    """Steps at which metrics are recorded: every ``every`` steps, or (``every = 0``) about 20
+    log-spaced steps (the imbalance drift happens early) plus 10 uniform ones; always the last."""
+    if every:
+        return set(range(every, steps + 1, every)) | {steps}
+    geo = np.unique(np.round(np.geomspace(1, steps, 20)).astype(int))
+    uni = np.linspace(0, steps, 11).astype(int)[1:]
+    return {int(x) for x in np.concatenate([geo, uni])} | {steps}
+
+
 _TRACKED = ("loss", "imbalance", "nfa_residual", "nfa_residual_c1", "alpha_fit",
             "correlation", "commutator_bound")
 
@@ -138,7 +148,7 @@ def train(cfg: RunConfig, return_weights: bool = False):
     weights = init_weights(cfg.init, cfg.widths(), cfg.init_scale, seed=cfg.seed)
     opt = make_optimizer(cfg.optimizer, cfg.lr, cfg.weight_decay)
     rng = np.random.default_rng([cfg.seed, 2])
-    every = cfg.record_every or max(1, cfg.steps // 40)
+    marks = record_steps(cfg.steps, cfg.record_every)
     history: list[dict] = []
     status = "ok"
 
@@ -160,7 +170,7 @@ def train(cfg: RunConfig, return_weights: bool = False):
                 status = "diverged"
                 break
             opt.step(weights, grads)
-            if step % every == 0 or step == cfg.steps:
+            if step in marks:
                 if not all(np.isfinite(W).all() for W in weights):
                     status = "diverged"
                     break
