@@ -1,14 +1,103 @@
-"""`nfacheck certify` (placeholder until its issue lands)."""
+"""`nfacheck certify`: re-derive a certificate's claims rigorously from its data and weights."""
 
 from __future__ import annotations
 
+from ._output import add_json_flag, emit_json, print_table
+
 
 def add_parser(sub) -> None:
-    p = sub.add_parser("certify", help="(not yet available)")
+    p = sub.add_parser(
+        "certify",
+        help="rigorously re-check a counterexample certificate",
+        description="Recompute the data loss and the commutator lower bound of the NFA defect "
+        "from the certificate's data and weights only (exact rationals for linear/relu/"
+        "leaky_relu, mpmath.iv intervals for tanh/sigmoid/softplus). Exit 0: every claim holds; "
+        "1: a claim is refuted or undecided; 2: malformed file or field, or a pre-activation "
+        "exactly on a ReLU kink.",
+    )
+    p.add_argument("file", metavar="FILE", help="certificate (JSON, nfacheck-certificate/1)")
+    p.add_argument("--dps", type=int, default=None,
+                   help="working digits of the interval arithmetic (default: from the data)")
+    add_json_flag(p)
     p.set_defaults(func=run)
+
+
+def _fmt(q, up: bool | None = None, sig: int = 8) -> str:
+    from ..search.certificate import exact_str, round_sig
+
+    if q is None:
+        return "inf"
+    if up is None:
+        r = round_sig(q, sig, up=False)
+        return exact_str(q) if r == q else "~" + exact_str(round_sig(q, sig, up=True))
+    return exact_str(round_sig(q, sig, up=up))
+
+
+def _interval(lo, hi) -> str:
+    if hi is not None and lo == hi:
+        return _fmt(lo)
+    return f"[{_fmt(lo, up=False)}, {_fmt(hi, up=True)}]"
 
 
 def run(args) -> int:
     from ..errors import UsageError
+    from ..search.certificate import read_certificate
+    from ..search.certify import certify
 
-    raise UsageError("'nfacheck certify' is not available yet")
+    if args.dps is not None and args.dps < 15:
+        raise UsageError("--dps must be at least 15")
+    cert = read_certificate(args.file)
+    result = certify(cert, dps=args.dps, source=args.file)
+    if args.json:
+        emit_json({
+            "file": args.file,
+            "status": result.status,
+            "method": result.method,
+            "claims": [
+                {
+                    "claim": c.name,
+                    "relation": c.relation,
+                    "claimed": _fmt(c.claimed),
+                    "lower": _fmt(c.lower, up=False, sig=17),
+                    "upper": None if c.upper is None else _fmt(c.upper, up=True, sig=17),
+                    "verdict": c.verdict,
+                }
+                for c in result.claims
+            ],
+            "loss_orders_at_least": None if result.loss_orders is None
+            else _fmt(result.loss_orders),
+        })
+        return result.exit_status
+    print(f"certify {args.file}: {cert.activation} network {list(cert.widths)}, "
+          f"n = {cert.n}, {result.method}")
+    main = [c for c in result.claims if not c.name.startswith("family.members")]
+    print_table(
+        ["claim", "claimed", "computed (rigorous bounds)", "verdict"],
+        [[c.name, f"{c.relation} {_fmt(c.claimed)}", _interval(c.lower, c.upper), c.verdict]
+         for c in main],
+    )
+    if result.family:
+        print(f"\nfamily ({cert.family.description or cert.family.construction}):")
+        by_name = {c.name: c for c in result.claims}
+        rows = []
+        for i, (e, q) in enumerate(result.family):
+            lc = by_name[f"family.members[{i}].loss_at_most"]
+            dc = by_name[f"family.members[{i}].defect_at_least"]
+            rows.append([
+                _fmt(e), _interval(*q.loss), f"<= {_fmt(lc.claimed)}",
+                _fmt(q.defect[0], up=False, sig=6), f">= {_fmt(dc.claimed)}",
+                "holds" if lc.verdict == dc.verdict == "holds"
+                else f"{lc.verdict}/{dc.verdict}",
+            ])
+        print_table(["eps", "loss (data term)", "claimed", "defect bound >=", "claimed",
+                     "verdict"], rows)
+    bad = result.failed()
+    if not bad:
+        print(f"\nCERTIFIED: all {len(result.claims)} claims hold")
+    else:
+        print(f"\n{result.status.upper()}:")
+        for c in bad:
+            word = "at most" if c.relation == "<=" else "at least"
+            print(f"  {c.name}: claimed {word} {_fmt(c.claimed)}, computed "
+                  f"{_interval(c.lower, c.upper)} ({c.verdict})")
+    return result.exit_status

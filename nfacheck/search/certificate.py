@@ -1,0 +1,281 @@
+"""Counterexample certificates: the JSON format, reading with validation, and atomic writing.
+
+A certificate holds exact data and weights and the claims that ``nfacheck certify`` re-derives
+(format ``nfacheck-certificate/1``, documented field by field in ``docs/certificates.md``).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from decimal import Decimal, localcontext
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+from ..activations import ACTIVATIONS
+from ..errors import CertificateError, InputError
+from ..exact import load_json, parse_exact, parse_matrix
+from ..io import atomic_write_json
+
+__all__ = [
+    "FORMAT",
+    "CONSTRUCTIONS",
+    "Certificate",
+    "Family",
+    "FamilyMember",
+    "exact_str",
+    "round_sig",
+    "read_certificate",
+    "parse_certificate",
+    "write_certificate",
+    "member_weights",
+]
+
+FORMAT = "nfacheck-certificate/1"
+
+#: How family members are built from the certificate's weights (the member parameter is eps).
+CONSTRUCTIONS = {
+    "scale_output": "W_L(eps) = (1 - eps) * W_L; W_1 ... W_{L-1} unchanged",
+}
+
+Matrix = tuple[tuple[Fraction, ...], ...]
+
+
+@dataclass(frozen=True)
+class FamilyMember:
+    """One member of the eps-family and its two claims."""
+
+    eps: Fraction
+    loss_at_most: Fraction
+    defect_at_least: Fraction
+
+
+@dataclass(frozen=True)
+class Family:
+    """A family of networks parametrised by eps, built by a named construction."""
+
+    construction: str
+    members: tuple[FamilyMember, ...]
+    loss_orders_at_least: Fraction | None = None
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Certificate:
+    """A validated certificate with every number exact.
+
+    Attributes
+    ----------
+    widths, activation, slope
+        The network ``[d, h_1, ..., k]``, the activation name and the leaky slope (else 0).
+    X, Y
+        Data, d x n and k x n.
+    weights
+        ``W_1 ... W_L``.
+    loss_at_most, defect_at_least
+        The claims on the data loss and on the commutator lower bound of the NFA defect.
+    family
+        The eps-family or ``None``.
+    raw
+        The parsed JSON (for provenance and re-writing).
+    """
+
+    widths: tuple[int, ...]
+    activation: str
+    slope: Fraction
+    X: Matrix
+    Y: Matrix
+    weights: tuple[Matrix, ...]
+    loss_at_most: Fraction
+    defect_at_least: Fraction
+    family: Family | None = None
+    raw: dict[str, Any] = field(default_factory=dict, compare=False)
+
+    @property
+    def n(self) -> int:
+        return len(self.X[0])
+
+    def columns(self, which: str = "X") -> list[list[Fraction]]:
+        """The samples of ``X`` (or targets of ``Y``) as a list of columns."""
+        m = self.X if which == "X" else self.Y
+        return [list(col) for col in zip(*m, strict=True)]
+
+
+def exact_str(q: Fraction | int) -> str:
+    """Write an exact number as a terminating decimal when it is one, else as ``p/q``.
+
+    Very small or very large decimals use exponent notation (``4.71e-62``), still exact.
+    """
+    q = Fraction(q)
+    if q.denominator == 1:
+        return str(q.numerator)
+    den = q.denominator
+    k = 0
+    while den % 2 == 0 or den % 5 == 0:
+        den //= 2 if den % 2 == 0 else 5
+    if den != 1:
+        return f"{q.numerator}/{q.denominator}"
+    while (q * 10**k).denominator != 1:
+        k += 1
+    with localcontext() as ctx:
+        ctx.prec = len(str(abs(q.numerator * 10**k))) + 5
+        d = (Decimal(q.numerator) / Decimal(q.denominator)).normalize()
+    if d.adjusted() < -6:
+        return format(d, "e")
+    return format(d, "f")
+
+
+def round_sig(q: Fraction, sig: int, up: bool) -> Fraction:
+    """Round ``q`` to ``sig`` significant decimal digits, upwards or downwards (exactly)."""
+    if q == 0:
+        return q
+    a = abs(q)
+    e = math.floor(math.log10(a.numerator) - math.log10(a.denominator)) - sig + 1
+    scale = Fraction(10) ** e
+    m = q / scale
+    return (math.ceil(m) if up else math.floor(m)) * scale
+
+
+def _get(obj: Any, key: str, path: str) -> Any:
+    if not isinstance(obj, dict):
+        raise CertificateError("expected a JSON object", path or "(top level)", obj)
+    if key not in obj:
+        raise CertificateError("missing field", f"{path}.{key}" if path else key)
+    return obj[key]
+
+
+def _num(value: Any, path: str) -> Fraction:
+    try:
+        return parse_exact(value, path)
+    except InputError as exc:
+        raise CertificateError(exc.what, path, value, show_received=exc.show_received) from None
+
+
+def _matrix(value: Any, path: str, shape: tuple[int | None, int | None]) -> Matrix:
+    try:
+        return parse_matrix(value, path, shape)
+    except InputError as exc:
+        raise CertificateError(
+            exc.what, exc.field, exc.received, show_received=exc.show_received
+        ) from None
+
+
+def _family(value: Any) -> Family:
+    construction = _get(value, "construction", "family")
+    if construction not in CONSTRUCTIONS:
+        raise CertificateError(
+            "unknown construction; known: " + ", ".join(CONSTRUCTIONS),
+            "family.construction",
+            construction,
+        )
+    members_raw = _get(value, "members", "family")
+    if not isinstance(members_raw, list) or not members_raw:
+        raise CertificateError("expected a non-empty list", "family.members", members_raw)
+    members = []
+    for i, m in enumerate(members_raw):
+        p = f"family.members[{i}]"
+        eps = _num(_get(m, "eps", p), f"{p}.eps")
+        if not 0 <= eps <= 1:
+            raise CertificateError("eps must lie in [0, 1]", f"{p}.eps", str(eps))
+        members.append(
+            FamilyMember(
+                eps,
+                _num(_get(m, "loss_at_most", p), f"{p}.loss_at_most"),
+                _num(_get(m, "defect_at_least", p), f"{p}.defect_at_least"),
+            )
+        )
+    orders = value.get("loss_orders_at_least")
+    return Family(
+        construction,
+        tuple(members),
+        None if orders is None else _num(orders, "family.loss_orders_at_least"),
+        str(value.get("description", "")),
+    )
+
+
+def parse_certificate(data: Any, source: str | None = None) -> Certificate:
+    """Validate parsed JSON and return a :class:`Certificate`.
+
+    Raises
+    ------
+    CertificateError
+        Naming the first missing or malformed field.
+    """
+    try:
+        fmt = _get(data, "format", "")
+        if fmt != FORMAT:
+            raise CertificateError(f"unsupported format; expected {FORMAT!r}", "format", fmt)
+        net = _get(data, "network", "")
+        widths = _get(net, "widths", "network")
+        if (
+            not isinstance(widths, list)
+            or len(widths) < 3
+            or not all(isinstance(w, int) and not isinstance(w, bool) and w >= 1 for w in widths)
+        ):
+            raise CertificateError(
+                "expected a list [d, h_1, ..., k] of at least 3 positive integers",
+                "network.widths",
+                widths,
+            )
+        activation = _get(net, "activation", "network")
+        if activation not in ACTIVATIONS:
+            raise CertificateError(
+                "unknown activation; known: " + ", ".join(ACTIVATIONS),
+                "network.activation",
+                activation,
+            )
+        slope = Fraction(0)
+        if activation == "leaky_relu":
+            slope = _num(_get(net, "slope", "network"), "network.slope")
+            if not 0 <= slope < 1:
+                raise CertificateError("slope must lie in [0, 1)", "network.slope", str(slope))
+        d, k = widths[0], widths[-1]
+        dat = _get(data, "data", "")
+        X = _matrix(_get(dat, "X", "data"), "data.X", (d, None))
+        n = len(X[0])
+        Y = _matrix(_get(dat, "Y", "data"), "data.Y", (k, n))
+        ws = _get(data, "weights", "")
+        L = len(widths) - 1
+        if not isinstance(ws, list) or len(ws) != L:
+            raise CertificateError(
+                f"expected a list of {L} weight matrices W_1 ... W_{L}", "weights", ws
+            )
+        weights = tuple(
+            _matrix(w, f"weights[{i}]", (widths[i + 1], widths[i])) for i, w in enumerate(ws)
+        )
+        claims = _get(data, "claims", "")
+        loss = _num(_get(claims, "loss_at_most", "claims"), "claims.loss_at_most")
+        defect = _num(_get(claims, "defect_at_least", "claims"), "claims.defect_at_least")
+        family = _family(data["family"]) if data.get("family") is not None else None
+        for key in ("provenance",):
+            if key in data and not isinstance(data[key], dict):
+                raise CertificateError("expected a JSON object", key, data[key])
+        if "replay" in data and not isinstance(data["replay"], str):
+            raise CertificateError("expected a command string", "replay", data["replay"])
+    except CertificateError as exc:
+        if source:
+            exc.with_source(source)
+        raise
+    return Certificate(
+        tuple(widths), activation, slope, X, Y, weights, loss, defect, family, data
+    )
+
+
+def read_certificate(path: str | Path) -> Certificate:
+    """Read and validate a certificate file (numbers as Decimals or strings, never float)."""
+    data, _ = load_json(path, CertificateError)
+    return parse_certificate(data, str(path))
+
+
+def write_certificate(path: str | Path, data: dict[str, Any]) -> Path:
+    """Validate ``data`` as a certificate and write it atomically as JSON."""
+    parse_certificate(data, str(path))
+    return atomic_write_json(path, data)
+
+
+def member_weights(cert: Certificate, eps: Fraction) -> tuple[Matrix, ...]:
+    """The weights of the family member with parameter ``eps`` (construction ``scale_output``)."""
+    scale = 1 - Fraction(eps)
+    last = tuple(tuple(scale * x for x in row) for row in cert.weights[-1])
+    return cert.weights[:-1] + (last,)

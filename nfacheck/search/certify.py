@@ -1,0 +1,310 @@
+"""Rigorous re-derivation of a certificate's claims from its data and weights alone.
+
+Piecewise-linear activations (linear, relu, leaky_relu) are evaluated in exact rational arithmetic;
+smooth ones (tanh, sigmoid, softplus) in outward-rounded ``mpmath.iv`` interval arithmetic. Every
+computed quantity is a pair of rigorous rational bounds ``[lower, upper]``; a claim holds when the
+bound on its side clears the claimed value, is refuted when the other bound misses it, and is
+inconclusive in between.
+
+The defect bound is the commutator obstruction: for symmetric M, PSD G and every c and alpha,
+``||M - c G^alpha||_F >= ||[M, G]||_F / (2 ||G||_2)`` because G^alpha commutes with G and
+``||[A, G]||_F <= 2 ||A||_F ||G||_2``. ``||G||_2`` is bounded above by a number u for which
+``u I - G`` is verified positive definite (exact or interval LDL^T pivots), and below by a
+Rayleigh quotient.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Any
+
+from ..activations import ACTIVATIONS
+from ..errors import CertificateError
+from .arith import (
+    Backend,
+    ExactBackend,
+    IntervalBackend,
+    KinkError,
+    iv_precision,
+    matmul,
+    network_on_data,
+    transpose,
+)
+from .certificate import Certificate, member_weights
+
+__all__ = ["Bounds", "Quantities", "ClaimResult", "CertifyResult", "quantities", "certify"]
+
+Bounds = tuple[Fraction, Fraction]
+
+
+@dataclass
+class Quantities:
+    """Rigorous bounds on what a certificate claims, for one set of weights."""
+
+    loss: Bounds
+    defect: tuple[Fraction, Fraction | None]  # upper is None when unbounded (G ~ 0)
+    agop_norm: Bounds  # bounds on ||G||_2
+    commutator_sq: Bounds  # ||[M, G]||_F^2
+    gram_sq: Bounds  # ||M||_F^2
+    min_abs_preactivation: Fraction | None
+
+
+@dataclass
+class ClaimResult:
+    """One claim: its value, the computed rigorous bounds and the verdict."""
+
+    name: str
+    relation: str  # "<=" (at most) or ">=" (at least)
+    claimed: Fraction
+    lower: Fraction
+    upper: Fraction | None
+
+    @property
+    def verdict(self) -> str:
+        if self.relation == "<=":
+            if self.upper is not None and self.upper <= self.claimed:
+                return "holds"
+            return "refuted" if self.lower > self.claimed else "inconclusive"
+        if self.lower >= self.claimed:
+            return "holds"
+        return (
+            "refuted" if self.upper is not None and self.upper < self.claimed else "inconclusive"
+        )
+
+
+@dataclass
+class CertifyResult:
+    """Everything certify found: the verdict, each claim and the family table."""
+
+    status: str  # certified | refuted | inconclusive
+    method: str
+    claims: list[ClaimResult]
+    main: Quantities
+    family: list[tuple[Fraction, Quantities]] = field(default_factory=list)
+    loss_orders: Fraction | None = None  # lower bound on log10 span (None: no family)
+
+    @property
+    def exit_status(self) -> int:
+        return 0 if self.status == "certified" else 1
+
+    def failed(self) -> list[ClaimResult]:
+        return [c for c in self.claims if c.verdict != "holds"]
+
+
+def _convert(backend: Backend, m) -> list[list[Any]]:
+    return [[backend.const(x) for x in row] for row in m]
+
+
+def _ldl_positive(backend: Backend, a: list[list[Any]]) -> bool:
+    """True if every LDL^T pivot of symmetric ``a`` is certainly > 0 (so ``a`` is PD)."""
+    n = len(a)
+    a = [row[:] for row in a]
+    for j in range(n):
+        piv = a[j][j]
+        if backend.bounds(piv)[0] <= 0:
+            return False
+        for i in range(j + 1, n):
+            f = a[i][j] / piv
+            for k in range(j + 1, n):
+                a[i][k] = a[i][k] - f * a[j][k]
+    return True
+
+
+def _mid_float(backend: Backend, x) -> float:
+    lo, hi = backend.bounds(x)
+    return float((lo + hi) / 2)
+
+
+def _spectral_bounds(backend: Backend, g: list[list[Any]]) -> Bounds:
+    """Rigorous ``(lower, upper)`` bounds on the largest eigenvalue of symmetric PSD ``g``."""
+    import numpy as np
+
+    d = len(g)
+    gf = np.array([[_mid_float(backend, x) for x in row] for row in g])
+    w, v = np.linalg.eigh(gf)
+    lam, vec = float(w[-1]), v[:, -1]
+    # upper: the smallest u tried with u I - G certainly positive definite
+    upper = None
+    if lam > 0:
+        for rel in (Fraction(1, 10**12), Fraction(1, 10**8), Fraction(1, 10**4), Fraction(1, 10)):
+            u = Fraction(lam) * (1 + rel)
+            shifted = [
+                [(backend.const(u) if i == j else backend.const(Fraction(0))) - g[i][j]
+                 for j in range(d)]
+                for i in range(d)
+            ]
+            if _ldl_positive(backend, shifted):
+                upper = u
+                break
+    if upper is None:  # fall back on ||G||_2 <= ||G||_F, always valid
+        fro = sum((backend.bounds(x)[1] ** 2 if backend.bounds(x)[1] >= -backend.bounds(x)[0]
+                   else backend.bounds(x)[0] ** 2) for row in g for x in row)
+        upper = backend.sqrt_bounds(fro, fro)[1]
+    # lower: a Rayleigh quotient v^T G v / v^T v with a rational v
+    vq = [Fraction(float(c)).limit_denominator(10**12) for c in vec]
+    vv = sum(c * c for c in vq)
+    lower = Fraction(0)
+    if vv > 0:
+        vb = [[backend.const(c)] for c in vq]
+        num = matmul(transpose(vb), matmul(g, vb))[0][0]
+        lower = max(Fraction(0), backend.bounds(num)[0] / vv)
+    return lower, max(upper, lower)
+
+
+def quantities(cert: Certificate, weights, backend: Backend) -> Quantities:
+    """Bounds on the data loss and on the commutator defect bound for ``weights``.
+
+    Raises
+    ------
+    KinkError
+        A piecewise-linear activation sits exactly on its kink at some sample.
+    """
+    W = [_convert(backend, w) for w in weights]
+    xs = [[backend.const(v) for v in col] for col in cert.columns("X")]
+    ys = [[backend.const(v) for v in col] for col in cert.columns("Y")]
+    n = len(xs)
+    nv = network_on_data(backend, cert.activation, cert.slope, W, xs)
+    total = None
+    for out, y in zip(nv.outputs, ys, strict=True):
+        for o, t in zip(out, y, strict=True):
+            sq = (o - t) ** 2
+            total = sq if total is None else total + sq
+    loss = total / backend.const(Fraction(2 * n))
+    lo, hi = backend.bounds(loss)
+    loss_b = (max(lo, Fraction(0)), hi)
+
+    d = cert.widths[0]
+    G = None
+    for J in nv.jacobians:
+        jtj = matmul(transpose(J), J)
+        G = jtj if G is None else [[a + b for a, b in zip(r, s, strict=True)] for r, s in
+                                   zip(G, jtj, strict=True)]
+    inv_n = backend.const(Fraction(1, n))
+    G = [[x * inv_n for x in row] for row in G]
+    G = [[G[i][j] if i <= j else G[j][i] for j in range(d)] for i in range(d)]  # exact symmetry
+    M = matmul(transpose(W[0]), W[0])
+    MG, GM = matmul(M, G), matmul(G, M)
+
+    def sq_sum(m) -> Bounds:
+        los = his = Fraction(0)
+        for row in m:
+            for x in row:
+                a, b = backend.bounds(x ** 2)
+                los += max(a, Fraction(0))
+                his += b
+        return los, his
+
+    comm = sq_sum([[a - b for a, b in zip(r, s, strict=True)] for r, s in zip(MG, GM, strict=True)])
+    gram = sq_sum(M)
+    g_lo, g_hi = _spectral_bounds(backend, G)
+    c_lo = backend.sqrt_bounds(comm[0], comm[1])
+    m_lo = backend.sqrt_bounds(gram[0], gram[1])
+    if g_hi > 0 and m_lo[1] > 0:
+        defect_lo = c_lo[0] / (2 * g_hi * m_lo[1])
+    else:
+        defect_lo = Fraction(0)
+    defect_hi = c_lo[1] / (2 * g_lo * m_lo[0]) if g_lo > 0 and m_lo[0] > 0 else None
+    return Quantities(loss_b, (defect_lo, defect_hi), (g_lo, g_hi), comm, gram,
+                      nv.min_abs_preactivation)
+
+
+def _digits(q: Fraction) -> int:
+    return len(str(abs(q.numerator))) + len(str(q.denominator))
+
+
+def auto_dps(cert: Certificate) -> int:
+    """Working digits for interval certification: enough to resolve the residuals of ``Y``."""
+    mats = [cert.X, cert.Y, *cert.weights]
+    most = max(_digits(x) for m in mats for row in m for x in row)
+    return max(50, 2 * most + 30)
+
+
+def _log10_lower(ratio: Fraction) -> Fraction:
+    """A rational lower bound on log10(ratio), ratio > 0, to 1/100 (checked exactly)."""
+    est = math.log10(ratio.numerator) - math.log10(ratio.denominator)
+    m = Fraction(math.floor(est * 100) - 1, 100)
+    while not _pow10_le(m, ratio):
+        m -= Fraction(1, 100)
+    return m
+
+
+def _pow10_le(e: Fraction, ratio: Fraction) -> bool:
+    """Exact test 10^e <= ratio for rational e = p/q and ratio > 0."""
+    return Fraction(10) ** e.numerator <= ratio**e.denominator
+
+
+def certify(cert: Certificate, *, dps: int | None = None, source: str | None = None
+            ) -> CertifyResult:
+    """Re-derive every claim of ``cert`` rigorously.
+
+    Parameters
+    ----------
+    cert
+        A validated certificate (:func:`~nfacheck.search.certificate.read_certificate`).
+    dps
+        Working digits for interval arithmetic (smooth activations); default from the data.
+    source
+        File name used in error messages.
+
+    Returns
+    -------
+    CertifyResult
+        ``status`` is ``certified`` (every claim holds), ``refuted`` (some claim is false) or
+        ``inconclusive`` (the bounds could not decide).
+
+    Raises
+    ------
+    CertificateError
+        A pre-activation sits exactly on a ReLU/leaky-ReLU kink (the AGOP is undefined); exit 2.
+    """
+    spec = ACTIVATIONS[cert.activation]
+    if spec.piecewise_linear:
+        backend: Backend = ExactBackend()
+        method = "exact rational arithmetic"
+        work = 0
+    else:
+        work = dps or auto_dps(cert)
+        backend = IntervalBackend(work)
+        method = f"interval arithmetic (mpmath.iv, dps={work})"
+    with iv_precision(max(work, 50)):
+        try:
+            main = quantities(cert, cert.weights, backend)
+            fam = []
+            if cert.family is not None:
+                for m in cert.family.members:
+                    fam.append((m.eps, quantities(cert, member_weights(cert, m.eps), backend)))
+        except KinkError as exc:
+            raise CertificateError(
+                f"{exc}; refusing to certify", f"weights[{exc.layer - 1}][{exc.unit - 1}]",
+                source=source,
+            ) from None
+    claims = [
+        ClaimResult("claims.loss_at_most", "<=", cert.loss_at_most, *main.loss),
+        ClaimResult("claims.defect_at_least", ">=", cert.defect_at_least, *main.defect),
+    ]
+    orders = None
+    if cert.family is not None:
+        for i, (m, (_, q)) in enumerate(zip(cert.family.members, fam, strict=True)):
+            p = f"family.members[{i}]"
+            claims.append(ClaimResult(f"{p}.loss_at_most", "<=", m.loss_at_most, *q.loss))
+            claims.append(ClaimResult(f"{p}.defect_at_least", ">=", m.defect_at_least,
+                                      *q.defect))
+        pos = [q for e, q in fam if e > 0]
+        if pos:
+            top = max(q.loss[0] for q in pos)
+            bottom = min(q.loss[1] for q in pos)
+            if top <= 0:
+                orders = Fraction(0)
+            elif bottom <= 0:
+                orders = Fraction(10**6)  # the loss reaches exactly 0
+            else:
+                orders = _log10_lower(top / bottom)
+            if cert.family.loss_orders_at_least is not None:
+                claims.append(ClaimResult("family.loss_orders_at_least", ">=",
+                                          cert.family.loss_orders_at_least, orders, None))
+    verdicts = {c.verdict for c in claims}
+    status = ("refuted" if "refuted" in verdicts else
+              "inconclusive" if "inconclusive" in verdicts else "certified")
+    return CertifyResult(status, method, claims, main, fam, orders)

@@ -1,0 +1,309 @@
+"""The seeded counterexample search: draw candidates, keep the best, write a certificate.
+
+The search screens candidates from :mod:`nfacheck.search.families` in float64, takes the one with
+the largest commutator defect bound that passes the quality filters, makes its targets the
+network's own outputs (exact for piecewise-linear activations, ``dps`` digits for smooth ones),
+and states claims computed independently at high precision with ``mpmath.mp`` (rounded in the
+safe direction). ``nfacheck certify`` then re-derives every claim rigorously from the file.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from fractions import Fraction
+from typing import Any
+
+import numpy as np
+from mpmath import mp
+
+from .. import __version__
+from ..activations import ACTIVATIONS
+from ..errors import UsageError
+from .arith import ExactBackend, network_on_data
+from .certificate import CONSTRUCTIONS, FORMAT, exact_str, round_sig
+from .families import MECHANISMS, Candidate, float_scores, mechanisms_for
+
+__all__ = ["SearchResult", "search", "FAMILY_EPS", "replay_command", "DEFAULT_CANDIDATES"]
+
+DEFAULT_CANDIDATES = 2000
+#: eps values of the family: 10^-1 ... 10^-8 and the limit 0.
+FAMILY_EPS = tuple(Fraction(1, 10**k) for k in range(1, 9)) + (Fraction(0),)
+# screening filters: a clear kink margin, targets of a visible size, a non-degenerate AGOP
+MIN_MARGIN, MIN_OUTPUT, MIN_AGOP = 0.05, 0.05, 0.01
+
+
+@dataclass
+class SearchResult:
+    """What the search found.
+
+    Attributes
+    ----------
+    certificate
+        The certificate as a JSON-ready dict (validate and write with ``write_certificate``).
+    table
+        Rows ``(eps, loss, defect_bound)`` as mpmath numbers at the search precision.
+    candidate
+        The chosen candidate; ``evaluated``: how many candidates were drawn.
+    budget_hit
+        The time budget stopped the search early (the replay command then fixes the count).
+    """
+
+    certificate: dict[str, Any]
+    table: list[tuple[Fraction, Any, Any]]
+    candidate: Candidate
+    evaluated: int
+    screened: int
+    budget_hit: bool
+    replay: str
+    seconds: float
+    orders: float = 0.0
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def replay_command(
+    activation: str, seed: int, candidates: int, dps: int, mechanism: str | None = None
+) -> str:
+    """The one command that reproduces a finding."""
+    cmd = (
+        f"nfacheck search --activation {activation} --seed {seed} "
+        f"--candidates {candidates} --dps {dps}"
+    )
+    return cmd + (f" --mechanism {mechanism}" if mechanism else "")
+
+
+def _mp_activation(name: str, slope, z):
+    if name == "linear":
+        return z, mp.mpf(1)
+    if name in ("relu", "leaky_relu"):
+        neg = mp.mpf(0) if name == "relu" else slope
+        return (z, mp.mpf(1)) if z > 0 else (neg * z, neg)
+    if name == "tanh":
+        t = mp.tanh(z)
+        return t, 1 - t * t
+    if name == "sigmoid":
+        s = 1 / (1 + mp.exp(-z))
+        return s, s * (1 - s)
+    if name == "softplus":
+        return mp.log1p(mp.exp(z)), 1 / (1 + mp.exp(-z))
+    raise UsageError(f"unknown activation {name!r}")
+
+
+def mp_evaluate(activation: str, slope: Fraction, X, Y, weights, dps: int) -> dict[str, Any]:
+    """Data loss, commutator defect bound and outputs at ``dps`` digits with ``mpmath.mp``.
+
+    This is the search's own (non-rigorous) computation; certify re-derives it rigorously.
+    ``Y`` may be ``None`` (then the loss is not computed).
+    """
+    with mp.workdps(dps):
+        sl = mp.mpf(slope.numerator) / slope.denominator
+        Ws = [mp.matrix([[mp.mpf(x.numerator) / x.denominator for x in row] for row in w])
+              for w in weights]
+        Xm = mp.matrix([[mp.mpf(x.numerator) / x.denominator for x in row] for row in X])
+        d, n = Xm.rows, Xm.cols
+        G = mp.zeros(d, d)
+        outs, loss = [], mp.mpf(0)
+        for i in range(n):
+            h = Xm[:, i]
+            derivs = []
+            for W in Ws[:-1]:
+                z = W * h
+                pairs = [_mp_activation(activation, sl, z[u]) for u in range(z.rows)]
+                h = mp.matrix([p[0] for p in pairs])
+                derivs.append([p[1] for p in pairs])
+            out = Ws[-1] * h
+            outs.append([out[r] for r in range(out.rows)])
+            if Y is not None:
+                for r in range(out.rows):
+                    y = Y[r][i]
+                    loss += (out[r] - mp.mpf(y.numerator) / y.denominator) ** 2
+            J = Ws[-1].copy()
+            for W, ds in zip(reversed(Ws[:-1]), reversed(derivs), strict=True):
+                for c in range(J.cols):
+                    for r in range(J.rows):
+                        J[r, c] *= ds[c]
+                J = J * W
+            G += J.T * J / n
+        M = Ws[0].T * Ws[0]
+        C = M * G - G * M
+        ev = mp.eigsy(G, eigvals_only=True)
+        gnorm = max(ev[j] for j in range(d))
+        mnorm = mp.mnorm(M, "f")
+        defect = mp.mnorm(C, "f") / (2 * gnorm * mnorm) if gnorm > 0 else mp.mpf(0)
+        return {"loss": loss / (2 * n), "defect": +defect, "outputs": outs}
+
+
+def _targets(cand: Candidate, activation: str, slope: Fraction, dps: int):
+    """Y = f(X): exact for piecewise-linear activations, ``dps`` significant digits otherwise."""
+    if ACTIVATIONS[activation].piecewise_linear:
+        cols = [list(c) for c in zip(*cand.X, strict=True)]
+        nv = network_on_data(ExactBackend(), activation, slope,
+                             [[list(r) for r in w] for w in cand.weights], cols)
+        return tuple(zip(*nv.outputs, strict=True)), True
+    outs = mp_evaluate(activation, slope, cand.X, None, cand.weights, dps + 15)["outputs"]
+    with mp.workdps(dps + 15):
+        cols = [[Fraction(Decimal(mp.nstr(v, dps, min_fixed=-mp.inf, max_fixed=mp.inf)))
+                 for v in o] for o in outs]
+    return tuple(zip(*cols, strict=True)), False
+
+
+def search(
+    activation: str,
+    *,
+    seed: int = 0,
+    candidates: int = DEFAULT_CANDIDATES,
+    budget: float | None = None,
+    dps: int = 30,
+    mechanism: str | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> SearchResult:
+    """Search for a network that fits its data while the NFA fails for every c and alpha.
+
+    Parameters
+    ----------
+    activation
+        ``relu``, ``leaky_relu``, ``tanh``, ``sigmoid``, ``softplus`` or ``linear``.
+    seed
+        Seed of the candidate generator; the same seed and count give the same certificate.
+    candidates
+        How many candidates to draw.
+    budget
+        Optional wall-time limit (s) of the drawing phase; if it stops the search early, the
+        replay command fixes the number actually drawn.
+    dps
+        Digits of the targets (smooth activations) and of the claims' computation.
+    mechanism
+        Restrict the search to one mechanism of :mod:`nfacheck.search.families`.
+    progress
+        Called with the number of candidates drawn so far.
+
+    Returns
+    -------
+    SearchResult
+
+    Raises
+    ------
+    UsageError
+        Unknown activation or mechanism, or no candidate passed the filters.
+    """
+    if activation not in ACTIVATIONS:
+        raise UsageError(f"unknown activation {activation!r}; known: {', '.join(ACTIVATIONS)}")
+    if candidates < 1 or dps < 15:
+        raise UsageError("need --candidates >= 1 and --dps >= 15")
+    start = time.perf_counter()
+    spec = ACTIVATIONS[activation]
+    slope = spec.params.get("slope", Fraction(0))
+    rng = np.random.default_rng(seed)
+    mechs = mechanisms_for(activation)
+    if mechanism is not None:
+        if mechanism not in mechs:
+            raise UsageError(
+                f"mechanism {mechanism!r} does not apply to {activation}; "
+                f"choose from: {', '.join(mechs)}"
+            )
+        mechs = (mechanism,)
+    by_mech: dict[str, float] = {}
+    best: tuple[float, int, Candidate] | None = None
+    drawn = screened = 0
+    budget_hit = False
+    for idx in range(candidates):
+        if budget is not None and time.perf_counter() - start > budget:
+            budget_hit = True
+            break
+        drawn += 1
+        cand = MECHANISMS[mechs[idx % len(mechs)]](rng, activation)
+        if progress is not None:
+            progress(drawn)
+        if cand is None:
+            continue
+        s = float_scores(cand, activation, float(slope))
+        if spec.piecewise_linear and s.min_abs_preactivation < MIN_MARGIN:
+            continue
+        if s.output_sq < MIN_OUTPUT or s.agop_norm < MIN_AGOP or not math.isfinite(s.defect):
+            continue
+        screened += 1
+        score = round(s.defect, 9)  # rounded so that last-bit float noise cannot reorder
+        by_mech[cand.mechanism] = max(by_mech.get(cand.mechanism, 0.0), score)
+        if best is None or score > best[0]:
+            best = (score, idx, cand)
+    if best is None:
+        raise UsageError(
+            f"no candidate passed the filters after {drawn} draws; try more --candidates"
+        )
+    cand = best[2]
+    Y, exact = _targets(cand, activation, slope, dps)
+    work = dps + 10
+    table = []
+    members = []
+    S = None
+    if exact:  # Y = f(X) exactly, so loss(eps) = eps^2 (1/2n) sum ||f(x_i)||^2 exactly
+        n = len(cand.X[0])
+        S = sum(y * y for row in Y for y in row) / (2 * n)
+    for eps in FAMILY_EPS:
+        scale = 1 - eps
+        ws = cand.weights[:-1] + (tuple(tuple(scale * x for x in r) for r in cand.weights[-1]),)
+        ev = mp_evaluate(activation, slope, cand.X, Y, ws, work)
+        with mp.workdps(work):
+            if exact:
+                loss_q = eps * eps * S
+                loss_mp = mp.mpf(loss_q.numerator) / loss_q.denominator
+            else:
+                loss_mp = ev["loss"]
+                loss_q = Fraction(Decimal(mp.nstr(loss_mp * (1 + mp.mpf(10) ** -6), 20)))
+            defect_q = Fraction(Decimal(mp.nstr(ev["defect"] * (1 - mp.mpf(10) ** -6), 20)))
+        table.append((eps, loss_mp, ev["defect"]))
+        members.append({
+            "eps": exact_str(eps),
+            "loss_at_most": exact_str(loss_q if exact and loss_q == 0
+                                      else round_sig(loss_q, 3, up=True)),
+            "defect_at_least": exact_str(round_sig(defect_q, 4, up=False)),
+        })
+    with mp.workdps(work):
+        pos = [row[1] for row in table if row[0] > 0]
+        orders = float(mp.log10(max(pos) / min(pos)))
+    main = members[-1]  # eps = 0: the network itself
+    replay = replay_command(activation, seed, drawn, dps, mechanism)
+    network: dict[str, Any] = {"widths": cand.widths, "activation": activation}
+    if activation == "leaky_relu":
+        network["slope"] = exact_str(slope)
+    cert = {
+        "format": FORMAT,
+        "network": network,
+        "data": {
+            "X": [[exact_str(x) for x in row] for row in cand.X],
+            "Y": [[exact_str(y) for y in row] for row in Y],
+        },
+        "weights": [[[exact_str(x) for x in row] for row in w] for w in cand.weights],
+        "claims": {
+            "loss_at_most": main["loss_at_most"],
+            "defect_at_least": main["defect_at_least"],
+        },
+        "family": {
+            "construction": "scale_output",
+            "description": CONSTRUCTIONS["scale_output"],
+            "members": members,
+            "loss_orders_at_least": exact_str(Fraction(math.floor(orders * 10) - 1, 10)),
+        },
+        "mechanism": {
+            "name": cand.mechanism,
+            "units": cand.notes,
+            "weight_decay": "0",
+            "targets": "Y = f(X) exactly" if exact else f"Y = f(X) rounded to {dps} digits",
+        },
+        "provenance": {
+            "nfacheck_version": __version__,
+            "seed": seed,
+            "dps": dps,
+            "candidates": drawn,
+            "screened": screened,
+            "chosen_index": best[1],
+            "best_defect_by_mechanism": {k: f"{v:.6f}" for k, v in by_mech.items()},
+            "command": replay,
+        },
+        "replay": replay,
+    }
+    return SearchResult(cert, table, cand, drawn, screened, budget_hit, replay,
+                        time.perf_counter() - start, orders)
