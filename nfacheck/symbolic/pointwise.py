@@ -182,4 +182,4 @@ def _witness(idx: int, entries: list, val: sp.Expr, point: dict, exact: bool) ->
     what = "exactly" if exact else "to 20 digits (evaluated with 50)"
     entry = f" entry {idx}" if len(entries) > 1 else ""
     shown = where if len(where) < 400 else where[:400] + " ..."
-    return f"residual{entry} = {val} {what} at {shown or 'any point'}"
+    return f"residual{entry} = {val} {what}" + (f" at {shown}" if shown else "")

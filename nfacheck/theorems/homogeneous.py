@@ -130,7 +130,8 @@ def _homogeneity_step(name: str) -> Step:
         parts.append(f"{region}: {ev}")
         if outcome != "holds":
             worst = outcome if worst == "holds" or outcome == "fails" else worst
-    return Step(f"{name} satisfies σ(z) = zσ′(z)", r"z\sigma'(z) - \sigma(z) = 0", "symbolic",
+    return Step(f"homogeneity σ(z) = zσ′(z) for σ = {name}", r"z\sigma'(z) - \sigma(z) = 0",
+                "symbolic",
                 worst, "; ".join(parts))
 
 
@@ -214,10 +215,10 @@ def _activation_fns(name: str):
 
 
 def rates_at_random_point(name: str, widths: tuple[int, ...], n: int, seed: int,
-                          squared_sign: int = -1, weight_decay: int = 0) -> list[sp.Expr]:
+                          squared_sign: int = -1, weight_decay: int = 0):
     """Per-unit rates at a random rational point, for a named activation (exact for relu,
     leaky relu and linear; 50-digit floats for tanh). Points with a zero pre-activation (a
-    kink) are skipped."""
+    kink) are skipped. Returns ``(rates, description of the point)``."""
     Ws, xs, ys, rates = _unit_rates(tuple(widths), n, squared_sign, weight_decay)
     f, df = _activation_fns(name)
     rng = random.Random(seed)
@@ -230,17 +231,26 @@ def rates_at_random_point(name: str, widths: tuple[int, ...], n: int, seed: int,
         if any(z == 0 for x in xs for pre in forward(Wn, x.xreplace(point), f)[0] for z in pre):
             continue
         at = [rate.xreplace(point) for rate, _ in rates.values()]
-        return [sp.N(e.replace(_SIGMA, f).replace(_DSIGMA, df), 50) if name == "tanh"
+        vals = [sp.N(e.replace(_SIGMA, f).replace(_DSIGMA, df), 50) if name == "tanh"
                 else sp.nsimplify(e.replace(_SIGMA, f).replace(_DSIGMA, df)) for e in at]
+        shown = "; ".join(f"W{k + 1} = {W.tolist()}" for k, W in enumerate(Wn))
+        shown += "; x_i = " + str([x.xreplace(point).T.tolist()[0] for x in xs])
+        shown += "; y_i = " + str([y.xreplace(point).T.tolist()[0] for y in ys])
+        return vals, shown
     raise RuntimeError("every random point hit a kink")  # pragma: no cover
 
 
-def _random_step(name: str, seed: int = 7, **kw) -> Step:
+_PROOF_NETS = (((3, 3, 2), 3), ((2, 3, 2, 1), 2))
+_CONTROL_NETS = (((2, 2, 1), 2),)
+
+
+def _random_step(name: str, seed: int = 7, nets=_PROOF_NETS, **kw) -> Step:
     results = []
-    for widths, n in (((3, 3, 2), 3), ((2, 3, 2, 1), 2)):
-        vals = rates_at_random_point(name, widths, n, seed, **kw)
+    for widths, n in nets:
+        vals, shown = rates_at_random_point(name, widths, n, seed, **kw)
         outcome, ev = decide_zero(sp.Matrix(vals))
-        results.append((outcome, f"widths {list(widths)}, n = {n}: {ev}"))
+        where = f" at {shown}" if outcome == "fails" else ""
+        results.append((outcome, f"widths {list(widths)}, n = {n}: {ev}{where}"))
     outcome = ("fails" if any(o == "fails" for o, _ in results)
                else "holds" if all(o == "holds" for o, _ in results) else "unknown")
     what = {-1: "‖row‖² − ‖col‖²", 1: "‖row‖² + ‖col‖²"}[kw.get("squared_sign", -1)]
@@ -264,13 +274,13 @@ def prove() -> list[Step]:
 
 CONTROLS = (
     Control("tanh (σ(z) ≠ zσ′(z)): ‖row_j W_l‖² − ‖col_j W_{l+1}‖² conserved",
-            lambda: [_homogeneity_step("tanh"), _random_step("tanh")]),
+            lambda: [_homogeneity_step("tanh"), _random_step("tanh", nets=_CONTROL_NETS)]),
     Control("softplus: ‖row_j W_l‖² − ‖col_j W_{l+1}‖² conserved",
             lambda: [_homogeneity_step("softplus")]),
     Control("wrong sign, relu: ‖row_j W_l‖² + ‖col_j W_{l+1}‖² conserved",
-            lambda: [_random_step("relu", squared_sign=1)]),
+            lambda: [_random_step("relu", nets=_CONTROL_NETS, squared_sign=1)]),
     Control("weight decay λ = 1/10, relu: ‖row_j W_l‖² − ‖col_j W_{l+1}‖² conserved",
-            lambda: [_random_step("relu", weight_decay=1)]),
+            lambda: [_random_step("relu", nets=_CONTROL_NETS, weight_decay=1)]),
 )
 
 THEOREM = register(Theorem(
