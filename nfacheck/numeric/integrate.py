@@ -1,0 +1,259 @@
+"""``integrate``: the gradient flow of a :class:`~nfacheck.problem.Problem` at arbitrary precision.
+
+The flow dW_l/dt = -dL/dW_l is integrated by an adaptive high-order Taylor method (Taylor-mode
+differentiation through the network, Jorba & Zou 2005 step sizes) in fixed-point integers with
+guard bits; results are rounded to ``dps`` digits. Nothing here passes through float64.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import time
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+import mpmath
+
+from ..errors import UsageError
+from .events import initial_sides
+from .flowfield import NetworkField
+from .solver import DenseOutput, TaylorSolver, jorba_zou_order
+
+__all__ = ["integrate", "Trajectory", "Event", "GUARD_DIGITS", "default_backend"]
+
+GUARD_DIGITS = 12
+METHODS = ("taylor",)
+BACKENDS = ("python", "flint")
+
+
+@dataclass(frozen=True)
+class Event:
+    """A relu/leaky_relu kink crossing: pre-activation ``z_layer[unit]`` of sample ``sample``
+    reached 0 at ``t`` (1-based ``layer``, 0-based ``unit``/``sample``); ``direction`` is the
+    new sign."""
+
+    t: mpmath.mpf
+    layer: int
+    unit: int
+    sample: int
+    direction: int
+
+
+@dataclass
+class Trajectory:
+    """The result of :func:`integrate`.
+
+    Attributes
+    ----------
+    times
+        Output times (``mpf``), exactly the requested ones (``times_exact`` holds the Fractions).
+    weights
+        ``weights[i]`` is the list ``[W_1, ..., W_L]`` of ``mp.matrix`` at ``times[i]``, rounded
+        to ``dps`` digits.
+    losses, data_losses
+        Full loss (with the lambda term) and data loss at each output time.
+    status, message
+        ``"success"`` or ``"failed"`` and why; on failure the lists stop at the last time reached.
+    steps, nfev
+        Accepted steps and Taylor expansions of the vector field.
+    events
+        Relu/leaky_relu crossings, in time order.
+    dps, method, backend, order, seconds
+        Provenance.
+    """
+
+    times: list
+    weights: list
+    losses: list
+    data_losses: list
+    status: str
+    message: str
+    steps: int
+    nfev: int
+    events: list[Event]
+    dps: int
+    method: str
+    backend: str
+    order: int
+    seconds: float
+    times_exact: list[Fraction] = field(default_factory=list)
+    dense: list[DenseOutput] = field(default_factory=list, repr=False)
+    frac_bits: int = 0
+    shapes: list = field(default_factory=list, repr=False)
+
+    def state(self, i: int) -> list:
+        """``[W_1, ..., W_L]`` at output time ``i``."""
+        return self.weights[i]
+
+    def sol(self, t) -> list:
+        """Weights at any t in the integrated range (needs ``dense_output=True``)."""
+        t = Fraction(t)
+        for seg in self.dense:
+            if seg.t_old <= t <= seg.t:
+                return _to_matrices(seg(t), self.shapes, self.frac_bits, self.dps)
+        raise ValueError(f"t={t} is outside the dense output (integrate with dense_output=True)")
+
+
+def default_backend() -> str:
+    """``$NFACHECK_BACKEND`` if set, else ``"python"`` (pure Python integers)."""
+    return os.environ.get("NFACHECK_BACKEND", "python")
+
+
+def _to_matrices(state, shapes, F: int, dps: int) -> list:
+    out = []
+    with mpmath.mp.workdps(dps):
+        for flat, (r, c) in zip(state, shapes, strict=True):
+            m = mpmath.mp.matrix(r, c)
+            for i in range(r):
+                for j in range(c):
+                    v = flat[i * c + j]
+                    m[i, j] = +mpmath.mpf((v, -F)) if v else mpmath.mpf(0)
+            out.append(m)
+    return out
+
+
+def _frac_to_mpf(q: Fraction, dps: int):
+    with mpmath.mp.workdps(dps):
+        return mpmath.mpf(q.numerator) / q.denominator
+
+
+def integrate(
+    problem,
+    *,
+    times=None,
+    dps: int | None = None,
+    method: str = "taylor",
+    progress=None,
+    backend: str | None = None,
+    order: int | None = None,
+    step=None,
+    dense_output: bool = False,
+) -> Trajectory:
+    """Integrate the gradient flow of ``problem`` from t = 0 to its output times.
+
+    Parameters
+    ----------
+    problem
+        A :class:`nfacheck.problem.Problem`.
+    times
+        Output times (exact numbers, >= 0); default ``problem.times``.
+    dps
+        Decimal digits of the results; default ``problem.dps``. The work uses
+        ``dps + GUARD_DIGITS`` digits (fixed point with F bits).
+    method
+        ``"taylor"``: adaptive Taylor series, order from ``dps`` (Jorba & Zou 2005).
+    progress
+        Called as ``progress(t, t_end)`` (Fractions) after every step.
+    backend
+        ``"python"`` (default, pure Python integers) or ``"flint"`` (python-flint matrix
+        products; ``pip install -e .[fast]``).
+    order
+        Override the Taylor order.
+    step
+        A fixed step size (exact number) instead of adaptive steps (for order tests).
+    dense_output
+        Keep every step's polynomial so that :meth:`Trajectory.sol` works between steps.
+
+    Returns
+    -------
+    Trajectory
+
+    Raises
+    ------
+    UsageError
+        Unknown method or backend, or a negative/unsorted time.
+    InputError
+        A relu/leaky_relu pre-activation exactly at its kink at t = 0.
+
+    References
+    ----------
+    A. Jorba, M. Zou, "A software package for the numerical integration of ODEs by means of
+    high-order Taylor methods", Experimental Mathematics 14 (2005) 99-117.
+    """
+    start = time.perf_counter()
+    if method not in METHODS:
+        raise UsageError(f"unknown method {method!r}; known: {', '.join(METHODS)}")
+    backend = backend or default_backend()
+    if backend not in BACKENDS:
+        raise UsageError(f"unknown backend {backend!r}; known: {', '.join(BACKENDS)}")
+    if backend == "flint":
+        try:
+            import flint  # noqa: F401
+        except ImportError:
+            raise UsageError("backend 'flint' needs python-flint: pip install -e .[fast]") from None
+    dps = int(dps if dps is not None else problem.dps)
+    out_times = [Fraction(t) for t in (times if times is not None else problem.times)]
+    if any(t < 0 for t in out_times) or out_times != sorted(out_times):
+        raise UsageError("output times must be >= 0 and increasing")
+    work_digits = dps + GUARD_DIGITS
+    big = max([abs(v) for W in problem.weights for row in W for v in row] + [Fraction(1, 1 << 64)])
+    small_bits = max(0, -math.floor(math.log2(big)))
+    F = math.ceil(work_digits * math.log2(10)) + 8 + small_bits
+    K = order or jorba_zou_order(dps + 4)
+    field_ = NetworkField(
+        problem.widths, problem.activation, dict(problem.activation_params), problem.X,
+        problem.Y, problem.weight_decay, F, backend,
+    )
+    if field_.piecewise:
+        field_.set_masks_from(initial_sides(problem))
+    from .taylor import to_fixed
+
+    y0 = [[to_fixed(v, F) for row in W for v in row] for W in problem.weights]
+    shapes = [(problem.widths[l + 1], problem.widths[l]) for l in range(problem.depth)]
+    t_end = out_times[-1] if out_times else Fraction(0)
+    raw_events: list = []
+    solver = TaylorSolver(
+        field_, y0, Fraction(0), t_end, order=K, tol_digits=dps + 4, fixed_step=step,
+        events=raw_events,
+    )
+    states, reached, dense = [], [], []
+    pending = list(out_times)
+    while pending and pending[0] == solver.t:
+        states.append(solver.y)
+        reached.append(pending.pop(0))
+    while pending and solver.status == "running":
+        solver.step()
+        if solver.status == "failed":
+            break
+        seg = solver.dense_output()
+        if dense_output:
+            dense.append(seg)
+        while pending and pending[0] <= solver.t:
+            t_out = pending.pop(0)
+            states.append(solver.y if t_out == solver.t else seg(t_out))
+            reached.append(t_out)
+        if progress is not None:
+            progress(solver.t, t_end)
+    status = "failed" if solver.status == "failed" else "success"
+    weights, losses, data_losses = [], [], []
+    for st in states:
+        weights.append(_to_matrices(st, shapes, F, dps))
+        dl, ll = field_.losses(st)
+        losses.append(_frac_to_mpf(ll, dps))
+        data_losses.append(_frac_to_mpf(dl, dps))
+    n = problem.n
+    events = [
+        Event(_frac_to_mpf(t, dps), lay + 1, idx // n, idx % n, d) for t, lay, idx, d in raw_events
+    ]
+    traj = Trajectory(
+        times=[_frac_to_mpf(t, dps) for t in reached],
+        weights=weights,
+        losses=losses,
+        data_losses=data_losses,
+        status=status,
+        message=solver.message,
+        steps=solver.steps,
+        nfev=solver.nfev,
+        events=events,
+        dps=dps,
+        method=method,
+        backend=backend,
+        order=K,
+        seconds=time.perf_counter() - start,
+        times_exact=reached,
+        dense=dense,
+        frac_bits=F,
+        shapes=shapes,
+    )
+    return traj
