@@ -35,6 +35,7 @@ __all__ = [
     "to_ctx_matrix",
     "to_ctx_number",
     "to_exact",
+    "exact_bounds",
     "to_rows",
 ]
 
@@ -77,9 +78,26 @@ def to_exact(value: Any) -> Fraction:
     """The exact rational value of an ``mp`` number (its binary value) or of an exact number."""
     if isinstance(value, (Fraction, int)) and not isinstance(value, bool):
         return Fraction(value)
-    man, exp = mpmath.mp.mpf(value).man_exp
-    man, exp = int(man), int(exp)
-    return Fraction(man * 2**exp) if exp >= 0 else Fraction(man, 2**-exp)
+    if hasattr(value, "_mpi_"):
+        lo, hi = exact_bounds(value)
+        if lo != hi:
+            raise InputError("an interval of positive width has no single exact value", None, value)
+        return lo
+    return _mpf_tuple_exact(value._mpf_ if hasattr(value, "_mpf_") else mpmath.mpf(value)._mpf_)
+
+
+def exact_bounds(value: Any) -> tuple[Fraction, Fraction]:
+    """The end points of an ``iv`` interval as exact Fractions (lower, upper)."""
+    lo, hi = value._mpi_
+    return _mpf_tuple_exact(lo), _mpf_tuple_exact(hi)
+
+
+def _mpf_tuple_exact(t: Any) -> Fraction:
+    sign, man, exp, _ = t
+    if not man and exp:
+        raise InputError("not a finite number", received=t)
+    q = Fraction(int(man) * 2**exp) if exp >= 0 else Fraction(int(man), 2**-exp)
+    return -q if sign else q
 
 
 # ----------------------------------------------------------------------------- row kernels
@@ -115,7 +133,8 @@ def _symmetric_products(cols: Sequence[Sequence[Any]], ctx: Any, iv: bool) -> Ro
 class Network:
     """An activation, optional data and weight decay bound to an mpmath context.
 
-    Build once and call the methods repeatedly (the data are converted once); the module-level
+    Build once and call the methods repeatedly: the data are converted once per precision (and
+    again, from the exact inputs, if the caller's ``workdps`` changes); the module-level
     functions are thin wrappers. Weights are a sequence ``W_1 ... W_L``; each may be a
     ``ctx.matrix``, nested lists of ``ctx`` numbers, or exact rows of Fractions.
 
@@ -142,15 +161,58 @@ class Network:
     ) -> None:
         self.ctx = ctx
         self.activation = activation
+        self.params = dict(params or {})
         self.iv = is_interval_context(ctx)
         self.linear = activation == "linear"
-        self.sigma, self.dsigma = activation_functions(activation, params, ctx)
-        self.X = None if X is None else to_rows(X, ctx)
-        self.Y = None if Y is None else to_rows(Y, ctx)
-        if self.X is not None and self.Y is not None and len(self.X[0]) != len(self.Y[0]):
+        activation_functions(activation, params, ctx)  # validate the name and parameters now
+        self._X, self._Y, self._weight_decay = X, Y, weight_decay
+        self._cache: dict[int, tuple[Any, ...]] = {}
+        x, y = self.X, self.Y
+        if x is not None and y is not None and len(x[0]) != len(y[0]):
             raise InputError("X and Y have different numbers of columns (samples)", "data.Y")
-        wd = to_ctx_number(weight_decay, ctx)
-        self.weight_decay = None if wd == 0 else wd
+
+    def _at_prec(self) -> tuple[Any, ...]:
+        """Data, weight decay and activation converted at the context's *current* precision.
+
+        Exact inputs are re-converted when the caller changes precision, so a network built at
+        one ``workdps`` and used at another is as accurate as the caller asks.
+        """
+        prec = self.ctx.prec
+        got = self._cache.get(prec)
+        if got is None:
+            ctx = self.ctx
+            x = None if self._X is None else to_rows(self._X, ctx)
+            y = None if self._Y is None else to_rows(self._Y, ctx)
+            wd = to_ctx_number(self._weight_decay, ctx)
+            sigma, dsigma = activation_functions(self.activation, self.params, ctx)
+            got = (x, y, None if wd == 0 else wd, sigma, dsigma)
+            self._cache[prec] = got
+        return got
+
+    @property
+    def X(self) -> Rows | None:
+        """The inputs as rows of ``ctx`` numbers at the current precision."""
+        return self._at_prec()[0]
+
+    @property
+    def Y(self) -> Rows | None:
+        """The targets as rows of ``ctx`` numbers at the current precision."""
+        return self._at_prec()[1]
+
+    @property
+    def weight_decay(self) -> Any:
+        """lambda as a ``ctx`` number at the current precision (None when zero)."""
+        return self._at_prec()[2]
+
+    @property
+    def sigma(self) -> Any:
+        """The activation at the current precision."""
+        return self._at_prec()[3]
+
+    @property
+    def dsigma(self) -> Any:
+        """The activation's derivative at the current precision."""
+        return self._at_prec()[4]
 
     @classmethod
     def from_problem(cls, problem: Any, ctx: Any = mpmath.mp) -> Network:
@@ -194,14 +256,14 @@ class Network:
     def forward_rows(self, ws: list[Rows], X: Rows) -> tuple[Rows, list[Rows], list[Rows]]:
         """Row-level forward pass: ``(F, Z, H)`` with ``Z[l]`` the pre-activation of hidden layer
         l+1 and ``H[l]`` the input of layer l+1 (``H[0] = X``)."""
-        fdot = self.ctx.fdot
+        fdot, sigma = self.ctx.fdot, self.sigma
         if len(ws[0][0]) != len(X):
             raise InputError(f"W_1 has {len(ws[0][0])} columns but X has {len(X)} rows", "X")
         h, zs, hs = X, [], [X]
         for w in ws[:-1]:
             z = _mm(w, h, fdot)
             zs.append(z)
-            h = z if self.linear else self._apply(self.sigma, z)
+            h = z if self.linear else self._apply(sigma, z)
             hs.append(h)
         return _mm(ws[-1], h, fdot), zs, hs
 
@@ -274,7 +336,7 @@ class Network:
 
     def jacobian_rows(self, ws: list[Rows], x: Sequence[Any]) -> Rows:
         """Row-level input Jacobian at one sample ``x`` (a list of d numbers): k x d."""
-        fdot = self.ctx.fdot
+        fdot, sigma, dsigma = self.ctx.fdot, self.sigma, self.dsigma
         jac = [list(r) for r in ws[0]]
         if len(x) != len(jac[0]):
             raise InputError(f"x has {len(x)} entries but W_1 has {len(jac[0])} columns", "x")
@@ -283,10 +345,10 @@ class Network:
             if self.linear:
                 scaled = w
             else:
-                s = [self.dsigma(v) for v in z]
+                s = [dsigma(v) for v in z]
                 scaled = [[a * b for a, b in zip(row, s, strict=True)] for row in w]
                 if i < len(ws) - 1:
-                    h = [self.sigma(v) for v in z]
+                    h = [sigma(v) for v in z]
                     z = [fdot(r, h) for r in w]
             jac = _mm(scaled, jac, fdot)
         return jac
