@@ -192,6 +192,9 @@ class NCPoly:
                 out[w] = out.get(w, sp.S.Zero) + c1 * c2
         return NCPoly(out)
 
+    def __truediv__(self, other: sp.Expr | int) -> NCPoly:
+        return NCPoly({w: c / sp.sympify(other) for w, c in self.terms.items()})
+
     def __rmul__(self, other: sp.Expr | int) -> NCPoly:
         return NCPoly({w: other * c for w, c in self.terms.items()})
 

@@ -21,7 +21,7 @@ from .freealg import Letter, NCPoly, Power, TracePoly, Word, trace, word_shape
 from .rules import Rule, apply_defs, apply_rule
 
 __all__ = [
-    "Verdict", "Env", "evaluate", "evaluate_trace", "random_env", "check_identity",
+    "Unfold", "Verdict", "Env", "evaluate", "evaluate_trace", "random_env", "check_identity",
     "check_trace_identity", "calc", "induction", "all_hold", "clip",
 ]
 
@@ -41,6 +41,14 @@ class Verdict:
 
 def clip(text: str, n: int = 400) -> str:
     return text if len(text) <= n else text[: n - 3] + "..."
+
+
+@dataclass(frozen=True)
+class Unfold:
+    """A calculation reason: apply ``rule`` to the *next* expression (unfold a definition or a
+    recursion once on the right-hand side)."""
+
+    rule: Rule
 
 
 @dataclass
@@ -79,15 +87,14 @@ def _word_mat(w: Word, env: Env, size: int) -> ex.Mat:
     return ex.chain([_atom_mat(a, env) for a in w])
 
 
-def evaluate(p: NCPoly, env: Env, size: int | None = None) -> ex.Mat:
-    """``p`` as an explicit rational matrix on ``env``."""
-    shape = p.shape()
-    if shape is not None:
-        r, c = (int(sp.sympify(s).subs(env.values)) for s in shape)
-    elif size is not None:
-        r = c = size
-    else:
-        raise ValueError("the size of an identity-only polynomial must be given")
+def evaluate(p: NCPoly, env: Env, shape: tuple | None = None) -> ex.Mat:
+    """``p`` as an explicit rational matrix on ``env`` (``shape`` when ``p`` has no word)."""
+    shape = p.shape() or shape
+    if shape is None and not p.terms:
+        return [[Fraction(0)]]  # both sides vanish identically
+    if shape is None:
+        raise ValueError("the shape of an identity-only polynomial must be given")
+    r, c = (int(sp.sympify(s).subs(env.values)) for s in shape)
     out = ex.zeros(r, c, Fraction(0))
     for w, coef in p.terms.items():
         out = ex.add(out, ex.scale(_num(coef, env.values), _word_mat(w, env, r)))
@@ -168,7 +175,8 @@ def check_identity(lhs: NCPoly, rhs: NCPoly, *, defs: Sequence[Rule] = (),
     """Compare canonical forms of ``lhs`` and ``rhs`` (definitions unfolded) and evaluate both
     sides on each explicit instance."""
     res = apply_defs(defs, lhs - rhs).normal()
-    zero, nonzero = _instance_report(lambda env: evaluate(lhs - rhs, env), instances)
+    shape = lhs.shape() or rhs.shape()
+    zero, nonzero = _instance_report(lambda env: evaluate(lhs - rhs, env, shape), instances)
     return _decide(not res.terms, res.latex(), instances, zero, nonzero)
 
 
@@ -180,21 +188,26 @@ def check_trace_identity(lhs: NCPoly, rhs: NCPoly, *, instances: Sequence[Env] =
     return _decide(res.is_zero(), res.latex(), instances, zero, nonzero)
 
 
-def calc(chain: Sequence[NCPoly], reasons: Sequence[Rule | None], *,
+def calc(chain: Sequence[NCPoly], reasons: Sequence[Rule | Unfold | None], *,
          defs: Sequence[Rule] = ()) -> Verdict:
     """Check ``chain[0] = chain[1] = ...``; ``reasons[i]`` is the rule applied to ``chain[i]``
-    (``None`` for power laws and definitions only). Returns an ``aligned`` LaTeX display."""
+    (an :class:`Unfold` applies it to ``chain[i + 1]``; ``None`` for power laws and definitions
+    only). Returns an ``aligned`` LaTeX display."""
     if len(reasons) != len(chain) - 1:
         raise ValueError("one reason per transition")
     lines = [chain[0].latex()]
     for i, why in enumerate(reasons):
-        prev = chain[i]
+        prev, nxt = chain[i], chain[i + 1]
         if why is not None:
-            prev, n = apply_rule(why, prev)
+            r = why.rule if isinstance(why, Unfold) else why
+            target = nxt if isinstance(why, Unfold) else prev
+            target, n = apply_rule(r, target)
             if n == 0:
-                return Verdict("unknown", f"step {i + 1}: rule '{why.name}' does not apply")
-        res = apply_defs(defs, prev - chain[i + 1]).normal()
-        tag = why.name if why is not None else "algebra"
+                return Verdict("unknown", f"step {i + 1}: rule '{r.name}' does not apply")
+            prev, nxt = (prev, target) if isinstance(why, Unfold) else (target, nxt)
+        res = apply_defs(defs, prev - nxt).normal()
+        tag = "algebra" if why is None else (
+            f"unfold {why.rule.name}" if isinstance(why, Unfold) else why.name)
         lines.append(f"&= {chain[i + 1].latex()} && \\text{{({tag})}}")
         if res.terms:
             return Verdict("unknown", clip(f"step {i + 1} ({tag}) leaves the residual "
