@@ -53,8 +53,9 @@ class Checkpoint:
 
     def to_json(self) -> dict[str, Any]:
         m = self.metrics.to_json()
-        out = {"t": _fmt_exact(self.t), "loss": mp.nstr(self.loss, self.metrics.dps,
-                                                       strip_zeros=False)}
+        dps = self.metrics.dps
+        out = {"t": _fmt_exact(self.t, dps),
+               "loss": mp.nstr(self.loss, dps, strip_zeros=False)}
         for key in ("imbalance", "nfa_residual", "nfa_residual_c1", "alpha_fit", "correlation",
                     "commutator_bound", "c_opt", "residual_at_alpha_fit"):
             out[key] = m[key]
@@ -74,7 +75,8 @@ class Verdict:
     checks
         One :class:`Checkpoint` per output time.
     holds
-        True when ``nfa_residual <= tol`` at every checkpoint (NaN counts as not holding).
+        True when ``nfa_residual <= tol`` at every checkpoint (NaN counts as not holding) and
+        the integrator reached every output time.
     alpha, tol
         The exponent and tolerance used (exact).
     provenance
@@ -106,9 +108,30 @@ class Verdict:
         }
 
 
-def _fmt_exact(q: Any) -> str:
+def _fmt_exact(q: Any, dps: int = 30) -> str:
+    """An exact number as a decimal string: exact when it terminates, else ``dps`` digits."""
     q = Fraction(q)
-    return str(q.numerator) if q.denominator == 1 else f"{q.numerator}/{q.denominator}"
+    den = q.denominator
+    twos = fives = 0
+    while den % 2 == 0:
+        den //= 2
+        twos += 1
+    while den % 5 == 0:
+        den //= 5
+        fives += 1
+    if den == 1:
+        from decimal import Decimal, localcontext
+
+        with localcontext() as ctx:
+            ctx.prec = max(len(str(abs(q.numerator))) + max(twos, fives) + 2, 28)
+            text = format(Decimal(q.numerator) / Decimal(q.denominator), "f")
+        if "." in text:
+            text = text.rstrip("0").rstrip(".")
+        if text.startswith("0.") and len(text) > 12 and set(text[2:-1]) == {"0"}:
+            text = f"1e-{len(text) - 2}" if text[-1] == "1" else text
+        return text
+    with mp.workdps(dps):
+        return mp.nstr(mp.mpf(q.numerator) / q.denominator, dps)
 
 
 def _positive(value: Any, name: str) -> Fraction:
@@ -179,13 +202,16 @@ def verify(
     traj = integrate(problem, method=method, progress=progress)
     t_int = time.perf_counter() - t0
     checks: list[Checkpoint] = []
-    for t, ws, loss in zip(traj.times, traj.weights, traj.losses, strict=True):
+    texact = list(getattr(traj, "times_exact", None) or problem.times)[: len(traj.weights)]
+    for t, ws, loss in zip(texact, traj.weights, traj.losses, strict=True):
         m = nfa_metrics(ws, problem.X, problem.activation, alpha=alpha_q, dps=dps,
                         activation_params=problem.activation_params)
         checks.append(Checkpoint(Fraction(t), loss, m))
     with mp.workdps(dps + GUARD_DIGITS):
         tol_mp = mp.mpf(tol_q.numerator) / tol_q.denominator
-        holds = bool(checks) and all(
+        complete = getattr(traj, "status", "success") == "success" and len(checks) == len(
+            problem.times)
+        holds = complete and bool(checks) and all(
             (not mp.isnan(c.metrics.nfa_residual)) and c.metrics.nfa_residual <= tol_mp
             for c in checks
         )
@@ -196,8 +222,9 @@ def verify(
         "backend": f"mpmath ({mpmath.libmp.BACKEND})",
         "dps": dps,
         "guard_digits": GUARD_DIGITS,
-        "alpha": _fmt_exact(alpha_q),
-        "tol": _fmt_exact(tol_q),
+        "alpha": _fmt_exact(alpha_q, dps),
+        "alpha_exact": f"{alpha_q.numerator}/{alpha_q.denominator}",
+        "tol": _fmt_exact(tol_q, dps),
         "tol_rule": "user" if tol is not None else "10^-(dps//2)",
         "clamp_rule": "eigenvalues <= lambda_max * 10^-(dps + 5) of G set to 0",
         "integrator": {
