@@ -135,19 +135,20 @@ def _mp_number(x: Any) -> Any:
     return mpmath.mpf(x)
 
 
-def rational_orthogonal(n: int, rng: random.Random, spread: int = 2) -> Matrix:
+def rational_orthogonal(n: int, rng: random.Random) -> Matrix:
     """A random exactly orthogonal n x n matrix with rational entries.
 
-    Cayley transform Q = (I + A)^{-1} (I - A) of a skew-symmetric A with entries
-    ``k / 2`` for integers ``|k| <= spread`` (I + A is always invertible), followed by a random
-    sign flip of each column so that both determinants +-1 occur. Q^T Q = I holds exactly.
+    Cayley transform Q = (I + A)^{-1} (I - A) of a skew-symmetric A whose entries above the
+    diagonal are drawn from {+-1/4, +-1/2, +-3/4} (never 0 and never +-1, which would give
+    permutation blocks; I + A is always invertible), followed by a random sign flip of each
+    column so that both determinants +-1 occur. Q^T Q = I holds exactly.
     """
     if n < 1:
         raise InputError("matrix size must be at least 1", received=n)
     a = [[Fraction(0)] * n for _ in range(n)]
     for i in range(n):
         for j in range(i + 1, n):
-            v = Fraction(rng.randint(-spread, spread), 2)
+            v = Fraction(rng.choice((-3, -2, -1, 1, 2, 3)), 4)
             a[i][j], a[j][i] = v, -v
     eye = identity(n)
     plus = [[eye[i][j] + a[i][j] for j in range(n)] for i in range(n)]
