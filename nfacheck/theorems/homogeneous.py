@@ -26,7 +26,9 @@ from ..symbolic.pointwise import (
 from . import register
 from .base import Control, Step, Theorem
 
-__all__ = ["THEOREM", "prove", "unit_rate", "homogeneity_residual"]
+__all__ = [
+    "THEOREM", "prove", "unit_rate", "homogeneity_residual", "rates_at", "rates_at_random_point",
+]
 
 _SIGMA, _DSIGMA = sp.Function("sigma"), sp.Function("dsigma")
 _SLOPE = sp.Rational(ACTIVATIONS["leaky_relu"].params["slope"])
@@ -137,7 +139,7 @@ def _homogeneity_step(name: str) -> Step:
 
 @functools.lru_cache(maxsize=8)
 def _unit_rates(widths: tuple[int, ...], n: int, squared_sign: int = -1,
-                weight_decay: int = 0):
+                weight_decay: sp.Rational | int = 0):
     """Symbolic d/dt(‖row_j W_l‖² ± ‖col_j W_{l+1}‖²) for every hidden unit, undefined σ.
 
     Returns ``(weights, xs, ys, {(l, j): (rate, reduction)})`` where ``reduction`` is
@@ -146,7 +148,7 @@ def _unit_rates(widths: tuple[int, ...], n: int, squared_sign: int = -1,
     Ws = weight_matrices(widths)
     xs = [vector(f"x{i + 1}", widths[0]) for i in range(n)]
     ys = [vector(f"y{i + 1}", widths[-1]) for i in range(n)]
-    lam = sp.Rational(1, 10) * weight_decay
+    lam = sp.Rational(weight_decay)
     L = loss(Ws, xs, ys, _SIGMA, lam)
     grads = [gradient(L, W).applyfunc(lambda e: name_derivatives(e, _SIGMA, _DSIGMA))
              for W in Ws]
@@ -214,29 +216,66 @@ def _activation_fns(name: str):
     return (lambda q: q if q > 0 else slope * q), (lambda q: 1 if q > 0 else slope)
 
 
-def rates_at_random_point(name: str, widths: tuple[int, ...], n: int, seed: int,
-                          squared_sign: int = -1, weight_decay: int = 0):
-    """Per-unit rates at a random rational point, for a named activation (exact for relu,
-    leaky relu and linear; 50-digit floats for tanh). Points with a zero pre-activation (a
-    kink) are skipped. Returns ``(rates, description of the point)``."""
-    Ws, xs, ys, rates = _unit_rates(tuple(widths), n, squared_sign, weight_decay)
+def rates_at(name: str, weights, xs, ys, squared_sign: int = -1,
+             weight_decay: sp.Rational | int = 0) -> dict[tuple[int, int], sp.Expr]:
+    """d/dt(‖W_l[j,:]‖² ∓ ‖W_{l+1}[:,j]‖²) for every hidden unit at a given exact point.
+
+    Parameters
+    ----------
+    name
+        ``linear``, ``relu``, ``leaky_relu`` (exact) or ``tanh`` (50 digits).
+    weights, xs, ys
+        SymPy matrices with exact entries (``xs``/``ys`` are lists of column vectors).
+    squared_sign
+        −1 for the conserved difference, +1 for the sum (a control).
+    weight_decay
+        λ, exact (0 for the theorem).
+
+    Returns
+    -------
+    dict
+        ``{(l, j): rate}`` with 1-based layer and unit.
+
+    Raises
+    ------
+    ValueError
+        When a pre-activation is exactly 0 (a kink of relu / leaky relu).
+    """
+    widths = tuple([weights[0].shape[1]] + [W.shape[0] for W in weights])
+    Ws, xsym, ysym, rates = _unit_rates(widths, len(xs), squared_sign, weight_decay)
     f, df = _activation_fns(name)
+    point = {s: v for Ms, Mv in zip(list(Ws) + xsym + ysym, list(weights) + list(xs) + list(ys),
+                                    strict=True) for s, v in zip(Ms, Mv, strict=True)}
+    if name != "tanh" and any(z == 0 for x in xs for pre in forward(weights, x, f)[0]
+                              for z in pre):
+        raise ValueError("a pre-activation is 0 (kink); choose another point")
+    out = {}
+    for key, (rate, _) in rates.items():
+        e = rate.xreplace(point).replace(_SIGMA, f).replace(_DSIGMA, df)
+        out[key] = sp.N(e, 50) if name == "tanh" else sp.nsimplify(e)
+    return out
+
+
+def rates_at_random_point(name: str, widths: tuple[int, ...], n: int, seed: int,
+                          squared_sign: int = -1, weight_decay: sp.Rational | int = 0):
+    """:func:`rates_at` at a random rational point (seeded), skipping points on a kink.
+
+    Returns ``(rates, description of the point)``.
+    """
     rng = random.Random(seed)
-    syms = [e for W in Ws for e in W] + [e for v in xs + ys for e in v]
     for _ in range(50):
-        vals = [e for W in Ws for e in random_rational_matrix(rng, *W.shape)]
-        vals += [e for v in xs + ys for e in random_rational_matrix(rng, *v.shape)]
-        point = dict(zip(syms, vals, strict=True))
-        Wn = [W.xreplace(point) for W in Ws]
-        if any(z == 0 for x in xs for pre in forward(Wn, x.xreplace(point), f)[0] for z in pre):
+        Wn = [random_rational_matrix(rng, widths[k + 1], widths[k])
+              for k in range(len(widths) - 1)]
+        xs = [random_rational_matrix(rng, widths[0], 1) for _ in range(n)]
+        ys = [random_rational_matrix(rng, widths[-1], 1) for _ in range(n)]
+        try:
+            vals = rates_at(name, Wn, xs, ys, squared_sign, weight_decay)
+        except ValueError:
             continue
-        at = [rate.xreplace(point) for rate, _ in rates.values()]
-        vals = [sp.N(e.replace(_SIGMA, f).replace(_DSIGMA, df), 50) if name == "tanh"
-                else sp.nsimplify(e.replace(_SIGMA, f).replace(_DSIGMA, df)) for e in at]
         shown = "; ".join(f"W{k + 1} = {W.tolist()}" for k, W in enumerate(Wn))
-        shown += "; x_i = " + str([x.xreplace(point).T.tolist()[0] for x in xs])
-        shown += "; y_i = " + str([y.xreplace(point).T.tolist()[0] for y in ys])
-        return vals, shown
+        shown += "; x_i = " + str([x.T.tolist()[0] for x in xs])
+        shown += "; y_i = " + str([y.T.tolist()[0] for y in ys])
+        return list(vals.values()), shown
     raise RuntimeError("every random point hit a kink")  # pragma: no cover
 
 
@@ -254,7 +293,7 @@ def _random_step(name: str, seed: int = 7, nets=_PROOF_NETS, **kw) -> Step:
     outcome = ("fails" if any(o == "fails" for o, _ in results)
                else "holds" if all(o == "holds" for o, _ in results) else "unknown")
     what = {-1: "‖row‖² − ‖col‖²", 1: "‖row‖² + ‖col‖²"}[kw.get("squared_sign", -1)]
-    lam = f", λ = {sp.Rational(kw.get('weight_decay', 0), 10)}"
+    lam = f", λ = {sp.Rational(kw.get('weight_decay', 0))}"
     return Step(
         f"random rational point (seed {seed}), σ = {name}{lam}: d/dt({what}) for every hidden "
         "unit, pre-activations away from 0",
@@ -280,7 +319,8 @@ CONTROLS = (
     Control("wrong sign, relu: ‖row_j W_l‖² + ‖col_j W_{l+1}‖² conserved",
             lambda: [_random_step("relu", nets=_CONTROL_NETS, squared_sign=1)]),
     Control("weight decay λ = 1/10, relu: ‖row_j W_l‖² − ‖col_j W_{l+1}‖² conserved",
-            lambda: [_random_step("relu", nets=_CONTROL_NETS, weight_decay=1)]),
+            lambda: [_random_step("relu", nets=_CONTROL_NETS,
+                                  weight_decay=sp.Rational(1, 10))]),
 )
 
 THEOREM = register(Theorem(
