@@ -1,14 +1,104 @@
-"""`nfacheck flow` (placeholder until its issue lands)."""
+"""`nfacheck flow PROBLEM`: integrate a problem's gradient flow and print the weights over time."""
 
 from __future__ import annotations
 
+from ._output import add_json_flag
+
 
 def add_parser(sub) -> None:
-    p = sub.add_parser("flow", help="(not yet available)")
+    p = sub.add_parser(
+        "flow",
+        help="integrate the gradient flow of a problem file at high precision",
+        description="Integrate dW/dt = -dL/dW of PROBLEM (TOML) by the adaptive Taylor method "
+        "and print the weights and the loss at the output times.",
+    )
+    p.add_argument("problem", metavar="PROBLEM", help="problem file (TOML)")
+    add_json_flag(p)
+    p.add_argument("--dps", type=int, default=None, help="decimal digits (default: the file's)")
+    p.add_argument("--method", default="taylor", choices=["taylor"], help="integration method")
+    p.add_argument(
+        "--backend",
+        default=None,
+        choices=["python", "flint"],
+        help="arithmetic backend (default python; flint needs pip install -e .[fast])",
+    )
     p.set_defaults(func=run)
 
 
-def run(args) -> int:
-    from ..errors import UsageError
+def _digits(x, dps: int) -> str:
+    import mpmath
 
-    raise UsageError("'nfacheck flow' is not available yet")
+    return mpmath.nstr(x, dps, min_fixed=-4, max_fixed=6, strip_zeros=False) if x else "0"
+
+
+def run(args) -> int:
+    import sys
+
+    from .. import __version__
+    from ..errors import IntegrationError, PrecisionError
+    from ..numeric.integrate import integrate
+    from ..problem import load_problem
+    from ._output import emit_json, print_table, progress
+
+    problem = load_problem(args.problem)
+    dps = args.dps if args.dps is not None else problem.dps
+    if dps < 10:
+        raise PrecisionError("dps must be at least 10", "--dps", args.dps)
+    bar = progress(total=1000, desc="flow", disable=not sys.stderr.isatty())
+
+    def report(t, end):
+        bar.n = int(1000 * t / end) if end else 1000
+        bar.refresh()
+
+    with bar:
+        traj = integrate(problem, dps=dps, method=args.method, backend=args.backend,
+                         progress=report)
+    states = []
+    for t, ws, loss in zip(traj.times, traj.weights, traj.losses, strict=True):
+        states.append(
+            {
+                "t": _digits(t, dps),
+                "weights": [
+                    [[_digits(w[i, j], dps) for j in range(w.cols)] for i in range(w.rows)]
+                    for w in ws
+                ],
+                "loss": _digits(loss, dps),
+            }
+        )
+    provenance = {
+        "dps": dps,
+        "method": traj.method,
+        "order": traj.order,
+        "steps": traj.steps,
+        "nfev": traj.nfev,
+        "status": traj.status,
+        "message": traj.message,
+        "version": __version__,
+        "backend": traj.backend,
+        "sha256": problem.sha256,
+        "source": problem.source,
+        "seconds": round(traj.seconds, 3),
+        "events": [
+            {"t": _digits(e.t, dps), "layer": e.layer, "unit": e.unit, "sample": e.sample,
+             "direction": e.direction}
+            for e in traj.events
+        ],
+    }
+    if args.json:
+        emit_json({"states": states, "provenance": provenance})
+    else:
+        rows = [[s["t"], s["loss"]] for s in states]
+        print_table(["t", "loss"], rows)
+        for s in states:
+            print(f"\nt = {s['t']}")
+            for l, w in enumerate(s["weights"], start=1):
+                print(f"  W_{l} =")
+                for row in w:
+                    print("    " + "  ".join(row))
+        print(
+            f"\n{traj.status}: {traj.steps} steps, order {traj.order}, dps {dps}, "
+            f"backend {traj.backend}, {len(traj.events)} events, {traj.seconds:.2f} s"
+        )
+    if traj.status != "success":
+        raise IntegrationError(f"{args.problem}: integration failed: {traj.message}")
+    return 0
