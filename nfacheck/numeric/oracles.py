@@ -3,8 +3,9 @@
 With Sigma_xx = X X^T / n = s_xx I and Sigma_yx = Y X^T / n = U diag(sigma) V^T, the balanced
 aligned initialisation W_1 = R_1 diag(a) V^T, W_l = R_l diag(a) R_{l-1}^T, W_L = U diag(a) R_{L-1}^T
 stays of that form, each mode obeying da/dt = a^{L-1} (sigma - s_xx a^L) - lambda a (so u = a^L
-obeys du/dt = L u^{2-2/L} (sigma - s_xx u) - L lambda u; logistic for L = 2, lambda = 0). The U, V, R_l
-are exact rational orthogonal matrices (Cayley transforms), so the weights are not diagonal.
+obeys du/dt = L u^{2-2/L} (sigma - s_xx u) - L lambda u; logistic for L = 2, lambda = 0).
+The U, V, R_l are exact rational orthogonal matrices (Cayley transforms): the weights are not
+diagonal.
 The mode ODE is solved independently of any ODE integrator: t(a) = int_{a0}^{a} db / g(b) by
 quadrature, inverted by Newton's method.
 
@@ -42,7 +43,8 @@ def _solve(a: list[list[Fraction]], b: list[list[Fraction]]) -> list[list[Fracti
 
 
 def _mat(a, b):
-    return [[sum(x * y for x, y in zip(r, c, strict=True)) for c in zip(*b, strict=True)] for r in a]
+    cols = list(zip(*b, strict=True))
+    return [[sum(x * y for x, y in zip(r, c, strict=True)) for c in cols] for r in a]
 
 
 def _t(a):
@@ -72,7 +74,9 @@ def _diag(v):
 def _rotations(m: int, count: int) -> list[list[list[Fraction]]]:
     out = []
     for r in range(count):
-        upper = [Fraction((-1) ** (i + r) * (i + r + 1), i + 2 * r + 3) for i in range(m * (m - 1) // 2)]
+        upper = [
+            Fraction((-1) ** (i + r) * (i + r + 1), i + 2 * r + 3) for i in range(m * (m - 1) // 2)
+        ]
         out.append(cayley(upper, m))
     return out
 
