@@ -42,7 +42,23 @@ def run(args) -> int:
     # validate the options before any integration work
     alpha = positive(args.alpha, "--alpha")
     tol = positive(args.tol, "--tol")
-    verdict = verify(args.problem, alpha=alpha, tol=tol)
+    bar = None
+
+    def report(t, t_end) -> None:  # integrator progress, on stderr only when it is a terminal
+        nonlocal bar
+        if bar is None:
+            from ._output import progress
+
+            bar = progress(total=float(t_end), desc="integrating",
+                           disable=not sys.stderr.isatty())
+        bar.n = float(t)  # display only: the flow itself never sees a float
+        bar.refresh()
+
+    try:
+        verdict = verify(args.problem, alpha=alpha, tol=tol, progress=report)
+    finally:
+        if bar is not None:
+            bar.close()
     if args.json:
         emit_json(verdict.to_json())
     else:
@@ -60,7 +76,7 @@ def _print_text(verdict) -> None:
     print(f"problem: {prov.get('source')}  (sha256 {str(prov.get('sha256'))[:12]})")
     print(f"depth L = {prov['depth']}, activation {prov['activation']}, weight decay "
           f"{prov['weight_decay']}, dps {prov['dps']} (+{prov['guard_digits']} guard digits)")
-    print(f"alpha = {prov['alpha']}, tol = {prov['tol']}\n")
+    print(f"alpha = {prov['alpha_exact']}, tol = {prov['tol']}\n")
     rows = []
     for c in verdict.checks:
         m = c.metrics

@@ -20,6 +20,7 @@ import mpmath
 from mpmath import mp
 
 from ..errors import InputError
+from ..exact import format_exact
 from .metrics import GUARD_DIGITS, NFAMetrics, nfa_metrics
 
 __all__ = ["Checkpoint", "Verdict", "verify", "default_tol"]
@@ -223,7 +224,7 @@ def verify(
         "dps": dps,
         "guard_digits": GUARD_DIGITS,
         "alpha": _fmt_exact(alpha_q, dps),
-        "alpha_exact": f"{alpha_q.numerator}/{alpha_q.denominator}",
+        "alpha_exact": format_exact(alpha_q),
         "tol": _fmt_exact(tol_q, dps),
         "tol_rule": "user" if tol is not None else "10^-(dps//2)",
         "clamp_rule": "eigenvalues <= lambda_max * 10^-(dps + 5) of G set to 0",
