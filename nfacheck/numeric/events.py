@@ -17,6 +17,8 @@ from .taylor import SeriesMatrix, horner
 __all__ = ["Crossing", "find_first_crossing", "initial_sides", "SAMPLES"]
 
 SAMPLES = 16
+# a value within NOISE units of 2**-F of 0 sits on the kink (rounding), not across it
+NOISE = 1 << 16
 
 
 @dataclass(frozen=True)
@@ -55,7 +57,7 @@ def find_first_crossing(
             vals = horner(zz.coeffs, sm, F)
             for idx, (v, mk) in enumerate(zip(vals, masks[lay], strict=True)):
                 side = 1 if mk == (1, 1) else -1
-                if side * v < 0:
+                if side * v < -NOISE:
                     hits.append((lay, idx, -side))
         if hits:
             best = None

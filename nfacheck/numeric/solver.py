@@ -138,7 +138,7 @@ class TaylorSolver(OdeSolver):
         coeffs = [w.coeffs for w in exp.W]
         for lay, idx in self._flipped:  # sliding-mode check after a crossing
             side = 1 if field.masks[lay][idx] == (1, 1) else -1
-            if side * exp.z[lay].coeffs[1][idx] <= 0:
+            if side * exp.z[lay].coeffs[1][idx] < 0:
                 return False, (
                     f"sliding mode at t={float(self.t):.6g}: pre-activation z_{lay + 1}"
                     f" (entry {idx}) is pushed back onto 0 from both sides (not supported)"
