@@ -137,7 +137,7 @@ def load_problem(path: str | Path) -> Problem:
 
     Examples
     --------
-    >>> p = load_problem("docs/examples/linear-2layer-balanced.toml")  # doctest: +SKIP
+    >>> p = load_problem("docs/examples/linear-balanced-L2.toml")  # doctest: +SKIP
     >>> p.widths, p.dps  # doctest: +SKIP
     ((2, 2, 1), 30)
     """

@@ -98,7 +98,7 @@ def test_examples_cover_the_required_kinds():
 
 
 def test_balanced_example_is_exactly_balanced_and_generated_is_recorded():
-    p = nfacheck.load_problem(EXAMPLES[0].parent / "linear-deep-balanced-L3.toml")
+    p = nfacheck.load_problem(EXAMPLES[0].parent / "linear-balanced-L3.toml")
     assert _balanced(p.weights)
     rec = p.generated["init"]
     assert rec["scheme"] == "balanced" and rec["seed"] == 7
