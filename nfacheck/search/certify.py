@@ -224,7 +224,7 @@ def auto_dps(cert: Certificate) -> int:
 def _log10_lower(ratio: Fraction) -> Fraction:
     """A rational lower bound on log10(ratio), ratio > 0, to 1/100 (checked exactly)."""
     est = math.log10(ratio.numerator) - math.log10(ratio.denominator)
-    m = Fraction(math.floor(est * 100) - 1, 100)
+    m = Fraction(math.floor(est * 100) + 1, 100)
     while not _pow10_le(m, ratio):
         m -= Fraction(1, 100)
     return m

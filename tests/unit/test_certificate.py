@@ -133,3 +133,17 @@ def test_malformed_json_and_missing_file(tmp_path):
         read_certificate(tmp_path / "bad.json")
     with pytest.raises(CertificateError, match="no such file"):
         read_certificate(tmp_path / "none.json")
+
+
+def test_the_worked_example_in_the_docs_is_certified():
+    import re
+    from pathlib import Path
+
+    from nfacheck.search.certify import certify
+
+    page = (Path(__file__).resolve().parents[2] / "docs" / "certificates.md").read_text()
+    (block,) = re.findall(r"```json\n(.*?)```", page, flags=re.S)
+    result = certify(parse_certificate(json.loads(block)))
+    assert result.status == "certified"
+    assert f"CERTIFIED: all {len(result.claims)} claims hold" in page
+    assert result.main.commutator_sq == (2, 2) and result.main.gram_sq == (7, 7)
