@@ -152,3 +152,24 @@ def test_zero_gram_is_undefined_not_a_crash():
     _, G = _pair(Fraction(1, 2), d=2)
     m = nfa_metrics(M=mp.zeros(2, 2), G=G, alpha=Fraction(1, 2))
     assert mp.isnan(m.nfa_residual) and m.notes
+
+
+def test_from_weights_balanced_and_unbalanced_linear_nets():
+    from nfacheck.numeric import cases
+
+    p = cases.linear_problem(cases.balanced_linear_weights(3), times=(0,))
+    m = nfa_metrics(p.weights, p.X)  # alpha defaults to 1/L
+    with mp.workdps(40):
+        assert m.alpha == mp.mpf(1) / 3
+        assert m.nfa_residual < mp.mpf(10) ** -30
+        assert m.imbalance < mp.mpf(10) ** -30
+        assert abs(m.alpha_fit - m.alpha) < mp.mpf(10) ** -25
+    u = cases.linear_problem(cases.unbalanced_linear_weights(3), times=(0,))
+    mu = nfa_metrics(u.weights, u.X)
+    assert mu.nfa_residual > mp.mpf("0.1") and mu.imbalance > mp.mpf("0.1")
+    assert mu.commutator_bound <= mu.nfa_residual
+    # nonlinear activations go through the network's AGOP
+    mt = nfa_metrics(u.weights, u.X, "tanh")
+    assert 0 < mt.nfa_residual < 1 and mt.commutator_bound <= mt.nfa_residual
+    with pytest.raises(InputError, match="not both"):
+        nfa_metrics(u.weights, u.X, M=mp.eye(3), G=mp.eye(3))
