@@ -140,9 +140,13 @@ def stationary_instance(seed: int = 3, sigma=_poly_sigma, widths=_STAT_WIDTHS, n
 
     Every ∂ℒ/∂W_l is affine in the residuals R = f(X) − Y, so for fixed W, X the stationary
     residuals solve a linear system; Y = f(X) − R. Returns ``(weights, xs, ys)``.
+
+    The system needs rank (number of weights): with a polynomial σ its rows are polynomials in
+    x, so σ must carry enough monomials (an odd cubic spans 6 functions of x ∈ ℝ², enough for
+    widths [2, 2, 1] but not for [2, 3, 1]). Raises ``RuntimeError`` after 5 singular draws.
     """
     rng = random.Random(seed)
-    for _ in range(20):
+    for _ in range(5):
         Ws = [random_rational_matrix(rng, widths[i + 1], widths[i])
               for i in range(len(widths) - 1)]
         xs = [random_rational_matrix(rng, widths[0], 1) for _ in range(n)]
@@ -156,10 +160,17 @@ def stationary_instance(seed: int = 3, sigma=_poly_sigma, widths=_STAT_WIDTHS, n
                 for s, o, r in zip(y, out, rr, strict=True)}
         eqs = [sp.expand(sp.diff(L, s).xreplace(at).xreplace(yval)) for s in at]
         unknowns = [r for rr in rs for r in rr]
-        sol = sp.solve(eqs, unknowns, dict=True)
-        if len(sol) == 1 and set(sol[0]) == set(unknowns):
-            ys = [out - rr.xreplace(sol[0]) for out, rr in zip(outs, rs, strict=True)]
-            return Ws, xs, ys
+        A, b = sp.linear_eq_to_matrix(eqs, unknowns)
+        try:
+            sol, params = A.gauss_jordan_solve(b)
+        except ValueError:  # inconsistent for this draw
+            continue
+        sol = sol.xreplace({q: 0 for q in params})  # any solution will do
+        if all(e == 0 for e in sol):
+            continue
+        at_r = dict(zip(unknowns, sol, strict=True))
+        ys = [out - rr.xreplace(at_r) for out, rr in zip(outs, rs, strict=True)]
+        return Ws, xs, ys
     raise RuntimeError("no non-degenerate stationary instance found")  # pragma: no cover
 
 
