@@ -195,7 +195,7 @@ def exact_sides(M: sp.Matrix, G: sp.Matrix, P: sp.Matrix, c: sp.Expr, gnorm2: sp
     """Squares of both sides, exactly: (‖M − cP‖_F², (‖[M,G]‖_F/(factor·‖G‖_2))²)."""
     lhs = sum(e**2 for e in (M - c * P))
     rhs = sum(e**2 for e in _comm(M, G)) / (factor * gnorm2) ** 2
-    return sp.nsimplify(lhs), sp.nsimplify(rhs)
+    return sp.expand(lhs), sp.expand(rhs)
 
 
 def _counter_step(label: str, M, G, P, c, gnorm2, factor) -> Step:
