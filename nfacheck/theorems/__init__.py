@@ -15,7 +15,7 @@ __all__ = [
     "register", "get_theorem", "all_theorems",
 ]
 
-_MODULES = ("linear", "homogeneous", "commutator", "fact")
+_MODULES = ("linear", "linear_power", "linear_asymptotic", "homogeneous", "commutator", "fact")
 _REGISTRY: dict[str, Theorem] = {}
 _loaded = False
 
