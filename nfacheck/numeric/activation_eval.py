@@ -8,6 +8,7 @@ evaluated at the end points, the bell-shaped derivatives account for their peak 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from decimal import Decimal
 from numbers import Rational
 from typing import Any
 
@@ -16,6 +17,7 @@ from mpmath.ctx_iv import MPIntervalContext
 
 from ..activations import activation_spec
 from ..errors import InputError
+from ..exact import parse_exact
 
 __all__ = ["activation_functions", "is_interval_context", "to_ctx_number"]
 
@@ -28,7 +30,8 @@ def is_interval_context(ctx: Any) -> bool:
 
 
 def to_ctx_number(value: Any, ctx: Any = mpmath.mp) -> Any:
-    """Convert an exact number (Fraction, int) or a number of any mpmath context into ``ctx``.
+    """Convert an exact number (Fraction, int, Decimal, decimal or ``p/q`` string) or a number of
+    any mpmath context into ``ctx``.
 
     Fractions never pass through float: in ``mp`` the value ``p/q`` is correctly rounded at the
     current precision; in ``iv`` the result is an interval of width at most one ulp containing
@@ -44,6 +47,8 @@ def to_ctx_number(value: Any, ctx: Any = mpmath.mp) -> Any:
             "expected an exact number (Fraction or int) or an mpmath number",
             received=value,
         )
+    if isinstance(value, (str, Decimal)):
+        value = parse_exact(value)  # decimals and "p/q" strings, exactly
     if isinstance(value, Rational):
         p, q = int(value.numerator), int(value.denominator)
         if is_interval_context(ctx):

@@ -311,3 +311,42 @@ def test_network_from_problem():
         a = Network.from_problem(p).loss(p.weights)
         b = N.loss(W, X, Y, "tanh", None, mp, LAM)
         assert a == b
+
+
+def test_exact_inputs_of_every_kind_convert_without_float():
+    from decimal import Decimal
+
+    with mp.workdps(40):
+        m = N.to_ctx_matrix([["1/3", Decimal("0.1"), 2, F(-5, 7)]], mp)
+        want = [F(1, 3), F(1, 10), F(2), F(-5, 7)]
+        for j, q in enumerate(want):
+            assert abs(N.to_exact(m[0, j]) - q) <= abs(q) / 2**mp.prec
+    with pytest.raises(InputError, match="finite"):
+        N.to_ctx_matrix([["nan"]])
+    with pytest.raises(InputError, match="exact number"):
+        N.to_ctx_matrix([[True]])
+
+
+def test_network_built_at_low_precision_is_accurate_at_high_precision():
+    net = Network("tanh", None, mp, X, Y)  # built at the default 15 digits
+    with mp.workdps(60):
+        late = net.loss(W)
+        fresh = Network("tanh", None, mp, X, Y).loss(W)
+        assert late == fresh
+
+
+def test_single_layer_network():
+    w1 = (W[0][0], W[0][1])  # 2 x 2, L = 1: f(x) = W_1 x
+    with mp.workdps(30):
+        grads = N.gradients([w1], X, Y, "tanh", None, mp, LAM)
+        assert len(grads) == 1
+        n = len(X[0])
+        resid = [
+            [(a - b) / n for a, b in zip(ra, rb, strict=True)]
+            for ra, rb in zip(_exact_mm(w1, X), Y, strict=True)
+        ]
+        g = _exact_mm(resid, gen.transpose(X))
+        g = [[a + LAM * b for a, b in zip(r, s, strict=True)] for r, s in zip(g, w1, strict=True)]
+        _close(grads[0], g, mp.mpf("1e-28"))
+        _close(N.jacobian([w1], [1, 2], "tanh"), w1, 0)
+        assert N.imbalances([w1]) == []
