@@ -51,8 +51,9 @@ def product_grid(
     for opt, L, act, (init, scale), lam, seed in product(
         optimizers, depths, activations, inits, weight_decays, seeds
     ):
-        eta = lr.get(opt, DEFAULT_LR[opt]) if isinstance(lr, dict) else lr
-        eta = DEFAULT_LR[opt] if eta is None else eta
+        default = DEFAULT_LR.get(opt, 0.02)  # unknown names are rejected by validate()
+        eta = lr.get(opt, default) if isinstance(lr, dict) else lr
+        eta = default if eta is None else eta
         out.append(RunConfig(optimizer=opt, depth=L, activation=act, init=init,
                              init_scale=float(scale), weight_decay=float(lam), lr=float(eta),
                              seed=seed, **common).validate())
@@ -288,6 +289,8 @@ def run_grid(
         if c.key() in done and on_result:
             on_result(done[c.key()])
     with open(store, "a", encoding="utf-8") as fh:
+        if store.stat().st_size and not store.read_bytes().endswith(b"\n"):
+            fh.write("\n")  # close a line torn by a kill, so the next record stands alone
         for run in _execute(todo, workers, scheduler):
             _append(fh, run)
             done[_key_of(run)] = run

@@ -47,16 +47,10 @@ def _state(cfg: RunConfig, warmup: int):
     return X, Y, W, opt
 
 
-def one_step_drift(cfg: RunConfig, lr: float, warmup: int = 20) -> float:
-    """max_l ‖D_l(after) − (1 − ηλ)² D_l(before)‖_F for one step of size ``lr``.
-
-    The state (weights and optimizer moments) is produced by ``warmup`` steps at ``cfg.lr``;
-    then one step is taken with the step size set to ``lr``. For λ = 0 this is the plain change
-    of the imbalance.
-    """
+def _drift_from(state, cfg: RunConfig, lr: float) -> float:
     import copy
 
-    X, Y, W, opt = _state(cfg, warmup)
+    X, Y, W, opt = state
     before = imbalances(W)
     W2 = [w.copy() for w in W]
     opt2 = copy.deepcopy(opt)
@@ -65,19 +59,29 @@ def one_step_drift(cfg: RunConfig, lr: float, warmup: int = 20) -> float:
     opt2.step(W2, g)
     a = (1.0 - lr * cfg.weight_decay) ** 2
     after = imbalances(W2)
-    return max((float(np.linalg.norm(d1 - a * d0)) for d0, d1 in zip(before, after,
-                                                                         strict=True)),
-               default=0.0)
+    return max((float(np.linalg.norm(d1 - a * d0))
+                for d0, d1 in zip(before, after, strict=True)), default=0.0)
+
+
+def one_step_drift(cfg: RunConfig, lr: float, warmup: int = 20) -> float:
+    """max_l ‖D_l(after) − (1 − ηλ)² D_l(before)‖_F for one step of size ``lr``.
+
+    The state (weights and optimizer moments) is produced by ``warmup`` steps at ``cfg.lr``;
+    then one step is taken with the step size set to ``lr``. For λ = 0 this is the plain change
+    of the imbalance.
+    """
+    return _drift_from(_state(cfg, warmup), cfg, lr)
 
 
 def drift_slope(cfg: RunConfig, lrs=None, warmup: int = 20) -> DriftFit:
     """Regress log one-step drift on log η; slope ≈ 2 for GD on linear nets."""
     lrs = list(np.geomspace(1e-4, 1e-2, 7)) if lrs is None else [float(x) for x in lrs]
-    drifts = [one_step_drift(cfg, lr, warmup) for lr in lrs]
+    state = _state(cfg, warmup)
+    drifts = [_drift_from(state, cfg, lr) for lr in lrs]
     x = np.log(lrs)
     y = np.log(np.maximum(drifts, 1e-300))
     slope, intercept = np.polyfit(x, y, 1)
-    return DriftFit(lrs, drifts, float(slope), float(intercept))
+    return DriftFit([float(v) for v in lrs], drifts, float(slope), float(intercept))
 
 
 def imbalance_law_trace(cfg: RunConfig, every: int | None = None) -> dict:
