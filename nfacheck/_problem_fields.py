@@ -62,6 +62,7 @@ INIT_SCHEMES: dict[str, tuple[str, ...]] = {
 SCALE_DEFAULTS = {"gaussian": Fraction(1), "orthogonal": Fraction(1), "small": Fraction(1, 100)}
 MAX_WIDTH, MAX_N, MAX_SEED = 100_000, 1_000_000, 2**63
 DPS_MIN, DPS_MAX = 10, 1000
+MAX_ORTHOGONAL = 64
 
 
 def _err(what: str, fld: str, received: Any = None, show: bool | None = None) -> InputError:
@@ -299,6 +300,8 @@ def _init(t, widths) -> tuple[tuple[Any, ...], dict[str, Any]]:
         rotate = t.get("rotate", True)
         if not isinstance(rotate, bool):
             raise _err("expected true or false", "init.rotate", rotate, True)
+        if rotate:
+            _orthogonal_size(max(widths), "balanced")
         ws = gen.balanced_weights(widths, svs, rng if rotate else None)
         rec.update(singular_values=[format_exact(s) for s in svs], rotate=rotate)
         return ws, rec
@@ -307,11 +310,22 @@ def _init(t, widths) -> tuple[tuple[Any, ...], dict[str, Any]]:
     )
     rec["scale"] = format_exact(scale)
     if scheme == "orthogonal":
+        _orthogonal_size(max(max(a, b) for a, b in zip(widths, widths[1:], strict=False)), scheme)
         return gen.orthogonal_weights(widths, rng, scale), rec
     digits = _get(t, "digits", "init", lambda v, f: _int(v, f, 1, 50), 6)
     rec["digits"] = digits
     maker = gen.gaussian_weights if scheme == "gaussian" else gen.small_weights
     return maker(widths, rng, scale, digits), rec
+
+
+def _orthogonal_size(size: int, scheme: str) -> None:
+    # exact Cayley transforms cost O(m^3) Fraction operations with growing denominators
+    if size > MAX_ORTHOGONAL:
+        raise _err(
+            f"scheme = {scheme!r} builds exact rational orthogonal matrices, limited to size "
+            f"{MAX_ORTHOGONAL}; the widths need {size} (use rotate = false or another scheme)",
+            "init.scheme",
+        )
 
 
 def _times(value: Any, fld: str) -> tuple[Fraction, ...]:

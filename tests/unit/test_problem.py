@@ -369,3 +369,11 @@ def test_cli_reports_a_bad_problem_in_one_line(tmp_path, capsys):
     assert err == [
         f"nfacheck: error: {path}: precision.dps: must be between 10 and 1000 (received 5)"
     ]
+
+
+def test_rational_orthogonal_schemes_are_size_limited(tmp_path):
+    text = BASE.replace("[2, 2, 1]", "[2, 65, 1]")
+    text = _replace_section(text, "init", '[init]\nscheme = "balanced"\nsingular_values = [1]')
+    _check(tmp_path, text, "init.scheme", "limited to size 64")
+    unrotated = text.replace("singular_values = [1]", "singular_values = [1]\nrotate = false")
+    assert nfacheck.load_problem(_write(tmp_path, unrotated, "ok.toml")).widths == (2, 65, 1)
