@@ -1,0 +1,159 @@
+"""Speed of ``nfacheck.integrate`` measured side by side (not a test; prints ratios).
+
+(a) tanh net, widths [3, 3, 3, 3], n = 3, lambda = 1/100, dps 30, T = 1/4: Taylor (both backends)
+    against ``mpmath.odefun`` on the same vector field (nfacheck.numeric.network gradients);
+    target >= 30x faster, agreement <= 1e-25.
+(b) tanh, L = 4, width 8, n = 16, dps 50, T = 10: target <= 20 s.
+(c) tanh, L = 5, width 16, n = 32, dps 50, T = 10: target <= 4 min (opt-in: --large).
+
+Usage: ``python benchmarks/bench_integrator.py [--large] [--skip-odefun] [--backends python,flint]``.
+Progress goes to stderr, results to stdout.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import sys
+import time
+from fractions import Fraction as Fr
+
+import mpmath
+
+from nfacheck.numeric.integrate import integrate
+from nfacheck.problem import Problem
+
+
+def _rational_gauss(rng: random.Random, scale: Fr) -> Fr:
+    # a Gaussian sample rounded to 1/1000, times an exact scale: everything stays rational
+    return Fr(round(rng.gauss(0, 1) * 1000), 1000) * scale
+
+
+def tanh_problem(widths, n, dps, T, lam=Fr(1, 100), seed=0) -> Problem:
+    rng = random.Random(seed)
+    d, k = widths[0], widths[-1]
+    X = tuple(tuple(_rational_gauss(rng, Fr(1)) for _ in range(n)) for _ in range(d))
+    Y = tuple(tuple(_rational_gauss(rng, Fr(1, 2)) for _ in range(n)) for _ in range(k))
+    weights = []
+    for l in range(len(widths) - 1):
+        fan_in = widths[l]
+        scale = Fr(1, 1) / Fr(max(1, round(fan_in**0.5 * 100)), 100)
+        weights.append(
+            tuple(
+                tuple(_rational_gauss(rng, scale) for _ in range(widths[l]))
+                for _ in range(widths[l + 1])
+            )
+        )
+    return Problem(
+        widths=tuple(widths), activation="tanh", X=X, Y=Y, weights=tuple(weights),
+        weight_decay=lam, times=(Fr(T),), dps=dps,
+    )
+
+
+def _progress(label):
+    state = {"last": 0.0}
+
+    def report(t, end):
+        now = time.perf_counter()
+        if now - state["last"] > 2 or t == end:
+            state["last"] = now
+            sys.stderr.write(f"\r  {label}: t = {float(t):.4g} / {float(end):.4g}   ")
+            sys.stderr.flush()
+            if t == end:
+                sys.stderr.write("\n")
+
+    return report
+
+
+def run_taylor(p, backend, label):
+    tr = integrate(p, backend=backend, progress=_progress(f"{label} [{backend}]"))
+    if tr.status != "success":
+        raise SystemExit(f"{label}: integration failed: {tr.message}")
+    return tr
+
+
+def odefun_reference(p):
+    from nfacheck.numeric import network
+
+    shapes = [(p.widths[l + 1], p.widths[l]) for l in range(p.depth)]
+    with mpmath.workdps(p.dps):
+        X, Y = network.to_ctx_matrix(p.X), network.to_ctx_matrix(p.Y)
+        lam = mpmath.mpf(p.weight_decay.numerator) / p.weight_decay.denominator
+
+        def field(t, y):
+            ws, i = [], 0
+            for r, c in shapes:
+                ws.append(mpmath.matrix([[y[i + a * c + b] for b in range(c)] for a in range(r)]))
+                i += r * c
+            g = network.gradients(ws, X, Y, p.activation, weight_decay=lam)
+            return [-v for m in g for v in m]
+
+        y0 = [mpmath.mpf(v.numerator) / v.denominator for W in p.weights for r in W for v in r]
+        T = p.times[-1]
+        return mpmath.odefun(field, 0, y0)(mpmath.mpf(T.numerator) / T.denominator)
+
+
+def _flat(tr):
+    return [v for W in tr.weights[-1] for v in W]
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--large", action="store_true", help="also run (c), several minutes")
+    ap.add_argument("--skip-odefun", action="store_true")
+    ap.add_argument("--backends", default="python,flint")
+    args = ap.parse_args(argv)
+    backends = [b for b in args.backends.split(",") if b]
+    if "flint" in backends:
+        try:
+            import flint  # noqa: F401
+        except ImportError:
+            backends.remove("flint")
+            print("python-flint not installed: flint backend skipped")
+
+    print("(a) tanh, widths [3,3,3,3], n=3, lambda=1/100, dps 30, T=1/4")
+    pa = tanh_problem([3, 3, 3, 3], 3, 30, Fr(1, 4))
+    res = {}
+    for b in backends:
+        t0 = time.perf_counter()
+        res[b] = run_taylor(pa, b, "(a)")
+        res[b].wall = time.perf_counter() - t0
+        print(f"  taylor[{b}]: {res[b].wall:.3f} s, {res[b].steps} steps, order {res[b].order}")
+    if not args.skip_odefun:
+        sys.stderr.write("  (a) mpmath.odefun running...\n")
+        t0 = time.perf_counter()
+        ref = odefun_reference(pa)
+        t_ode = time.perf_counter() - t0
+        print(f"  mpmath.odefun: {t_ode:.3f} s")
+        with mpmath.workdps(30):
+            for b in backends:
+                diff = max(abs(x - y) for x, y in zip(_flat(res[b]), ref, strict=True))
+                print(
+                    f"  ratio odefun/taylor[{b}] = {t_ode / res[b].wall:.1f}x (target >= 30x), "
+                    f"max |difference| = {mpmath.nstr(diff, 3)} (target <= 1e-25)"
+                )
+    cases = [("(b)", [8] * 5, 16, 20)]
+    if args.large:
+        cases.append(("(c)", [16] * 6, 32, 240))
+    for label, widths, n, target in cases:
+        print(f"{label} tanh, widths {widths}, n={n}, lambda=1/100, dps 50, T=10")
+        p = tanh_problem(widths, n, 50, Fr(10), seed=1)
+        out = {}
+        for b in backends:
+            t0 = time.perf_counter()
+            out[b] = run_taylor(p, b, label)
+            wall = time.perf_counter() - t0
+            print(
+                f"  taylor[{b}]: {wall:.2f} s (target <= {target} s), {out[b].steps} steps, "
+                f"order {out[b].order}, loss(T) = {mpmath.nstr(out[b].losses[-1], 15)}"
+            )
+        if len(out) == 2:
+            with mpmath.workdps(50):
+                a, b = (_flat(v) for v in out.values())
+                diff = max(abs(x - y) for x, y in zip(a, b, strict=True))
+            print(f"  backends agree to {mpmath.nstr(diff, 3)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
