@@ -106,6 +106,7 @@ def _balanced_row(L: int, quick: bool, unbalanced_zero: tuple, workdir: Path | N
         {
             "claim": f"balanced init, lambda=0: residual at alpha=1/{L} <= {_sci(claim_tol)}",
             "times": [str(t) for t in times],
+            "max_residual": _sci(worst),
             "residuals": [_sci(r) for r in res],
             "control_alpha_1/(L+1)_residuals": [_sci(r) for r in wrong],
             "control_unbalanced_residuals": [_sci(r) for r in ures],

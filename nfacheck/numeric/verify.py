@@ -230,6 +230,8 @@ def verify(
         "clamp_rule": "eigenvalues <= lambda_max * 10^-(dps + 5) of G set to 0",
         "integrator": {
             "method": method,
+            "backend": getattr(traj, "backend", None),
+            "order": getattr(traj, "order", None),
             "status": getattr(traj, "status", None),
             "message": getattr(traj, "message", None),
             "steps": getattr(traj, "steps", None),
