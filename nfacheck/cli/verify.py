@@ -88,6 +88,9 @@ def _print_text(verdict) -> None:
     integ = prov["integrator"]
     print(f"\nintegrator: {integ['method']}, {integ['steps']} steps, {integ['nfev']} evaluations, "
           f"status {integ['status']}; {prov['seconds']} s")
+    if integ["status"] != "success":
+        print(f"integrator stopped early: {integ['message']} (the verdict covers only the "
+              "times reached and cannot hold)")
     worst = g(verdict.max_residual)
     if verdict.holds:
         print(f"NFA CONFIRMED at every checkpoint: max residual {worst} <= tol {prov['tol']} "
