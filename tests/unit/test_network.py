@@ -350,3 +350,36 @@ def test_single_layer_network():
         _close(grads[0], g, mp.mpf("1e-28"))
         _close(N.jacobian([w1], [1, 2], "tanh"), w1, 0)
         assert N.imbalances([w1]) == []
+
+
+def test_interval_gradient_of_relu_net_encloses_both_sides_of_a_kink():
+    # W_1 row 0 is orthogonal to sample 0 (1 - 4/4 = 0) and sample 0 is active downstream, so
+    # the two sides of the kink give different gradients; the iv box must enclose both
+    w = ((F(1), F(-4)), W[0][1], W[0][2]), W[1], W[2]
+    assert gen.matmul(w[0], X)[0][0] == 0
+    eps = F(1, 10**9)
+    old = iv.prec
+    try:
+        iv.dps = 30
+        box = [
+            [
+                [
+                    iv.mpf([N.to_ctx_number(q - eps, iv).a, N.to_ctx_number(q + eps, iv).b])
+                    for q in row
+                ]
+                for row in m
+            ]
+            for m in w
+        ]
+        net = Network("relu", None, iv, X, Y, LAM)
+        igrads = net.gradients(box)
+        _, zs = net.forward(box)
+        assert 0 in zs[0][0, 0]  # the box really straddles the kink
+        for shift in (-eps / 2, 0, eps / 2):
+            moved = [tuple(tuple(q + shift for q in row) for row in m) for m in w]
+            with mp.workdps(40):
+                grads = Network("relu", None, mp, X, Y, LAM).gradients(moved)
+            for g, ig in zip(grads, igrads, strict=True):
+                _contains(ig, g)
+    finally:
+        iv.prec = old
