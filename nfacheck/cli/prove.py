@@ -1,14 +1,60 @@
-"""`nfacheck prove` (placeholder until its issue lands)."""
+"""`nfacheck prove`: run the symbolic proofs and their negative controls."""
 
 from __future__ import annotations
 
+import sys
+
+from ._output import add_json_flag, emit_json, print_table
+
 
 def add_parser(sub) -> None:
-    p = sub.add_parser("prove", help="(not yet available)")
+    p = sub.add_parser(
+        "prove",
+        help="run the symbolic proofs (all theorems, or the given ids) and their controls",
+        description="Run each theorem's checked proof and its negative controls. Exit 0 only "
+        "when every requested theorem is proved and every control refuted.",
+    )
+    p.add_argument("ids", nargs="*", metavar="ID", help="theorem ids (default: all)")
+    p.add_argument("--write-docs", metavar="DIR",
+                   help="write one derivation page per theorem, DIR/<id>.md")
+    add_json_flag(p)
     p.set_defaults(func=run)
 
 
 def run(args) -> int:
-    from ..errors import UsageError
+    from ..theorems import all_theorems, get_theorem, run_theorem
 
-    raise UsageError("'nfacheck prove' is not available yet")
+    theorems = [get_theorem(i) for i in args.ids] if args.ids else all_theorems()
+    results = []
+    for th in theorems:
+        r = run_theorem(th)
+        results.append(r)
+        mark = "ok" if r.ok else "FAIL"
+        sys.stderr.write(f"[prove] {th.id}: {r.status} ({r.seconds:.1f} s) {mark}\n")
+    if args.write_docs:
+        from ..theorems.docs import write_pages
+
+        for path in write_pages(results, args.write_docs):
+            sys.stderr.write(f"[prove] wrote {path}\n")
+    ok = all(r.ok for r in results)
+    if args.json:
+        emit_json({"ok": ok, "theorems": [r.to_json() for r in results]})
+    else:
+        print_table(
+            ["theorem", "status", "method", "controls", "seconds"],
+            [[r.theorem.id, r.status, r.theorem.method,
+              f"{sum(c.ok for c in r.controls)}/{len(r.controls)} refuted", f"{r.seconds:.1f}"]
+             for r in results],
+        )
+        for r in results:
+            for s in r.steps:
+                if not s.ok:
+                    print(f"  {r.theorem.id}: step '{s.description}' {s.outcome}: {s.evidence}")
+            for c in r.controls:
+                if not c.ok:
+                    print(f"  {r.theorem.id}: control '{c.claim}' {c.status}: {c.evidence}")
+        total = sum(r.seconds for r in results)
+        verdict = "ALL PROVED" if ok else "NOT ALL PROVED"
+        print(f"\n{verdict}: {sum(r.ok for r in results)}/{len(results)} theorems proved with "
+              f"every control refuted, in {total:.1f} s")
+    return 0 if ok else 1

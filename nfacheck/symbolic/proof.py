@@ -9,6 +9,7 @@ residual contradicted by an instance is reported as a failure of the layers to a
 from __future__ import annotations
 
 import random
+import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -156,7 +157,10 @@ def _decide(residual_zero: bool, residual_tex: str, instances: Sequence[Env], ze
             nonzero: list) -> Verdict:
     n = len(instances)
     if residual_zero and not nonzero:
-        return Verdict("holds", f"canonical residual is 0; {n} explicit instance(s) agree")
+        if not n:
+            return Verdict("holds", "canonical residual is 0")
+        return Verdict("holds", f"canonical residual is 0; {n} random rational instance(s) "
+                                "agree")
     if nonzero:
         env, d = nonzero[0]
         size = ex.max_abs(d) if isinstance(d, list) else abs(d)
@@ -208,12 +212,24 @@ def calc(chain: Sequence[NCPoly], reasons: Sequence[Rule | Unfold | None], *,
         res = apply_defs(defs, prev - nxt).normal()
         tag = "algebra" if why is None else (
             f"unfold {why.rule.name}" if isinstance(why, Unfold) else why.name)
-        lines.append(f"&= {chain[i + 1].latex()} && \\text{{({tag})}}")
+        lines.append(f"&= {chain[i + 1].latex()} && {tex_tag(tag)}")
         if res.terms:
             return Verdict("unknown", clip(f"step {i + 1} ({tag}) leaves the residual "
                                            f"${res.latex()}$"), res.latex())
     tex = "\\begin{aligned}\n" + lines[0] + " " + " \\\\\n".join(lines[1:]) + "\n\\end{aligned}"
     return Verdict("holds", f"{len(reasons)} rewriting step(s), each checked", tex)
+
+
+_MATH_TOKEN = re.compile(r"([A-Za-z]+_\{[^}]*\}(?:\^\{?[A-Za-z]+\}?)?|[A-Za-z]_[a-z0-9])")
+
+
+def tex_tag(name: str) -> str:
+    """``(name)`` as LaTeX: subscripted symbols in math mode, the words in ``\\text``."""
+    out = []
+    for i, part in enumerate(_MATH_TOKEN.split(f"({name})")):
+        if part:
+            out.append(part if i % 2 else f"\\text{{{part}}}")
+    return "".join(out)
 
 
 def induction(var: str, start: int, base: Verdict, step: Verdict) -> Verdict:
