@@ -48,7 +48,7 @@ class Checkpoint:
     metrics: NFAMetrics
 
     def __getattr__(self, name: str) -> Any:  # checkpoint.nfa_residual etc.
-        if name.startswith("_"):
+        if name.startswith("_") or name in ("metrics", "t", "loss"):
             raise AttributeError(name)
         return getattr(self.metrics, name)
 
