@@ -100,20 +100,30 @@ def alpha_fit_vs_depth(runs: Sequence[dict], path: Path) -> Path:
 
 def imbalance_law(trace: dict | None, drift: dict | None, path: Path) -> Path:
     plt = _plt()
-    fig, axes = plt.subplots(1, 2, figsize=(10, 3.6))
-    ax = axes[0]
+    fig, axes = plt.subplots(1, 3, figsize=(14, 3.6))
+    fig.subplots_adjust(wspace=0.35)
+    ax, gap = axes[0], axes[1]
     if trace:
-        ax.semilogy(trace["t"], trace["measured"], "k-", lw=3, alpha=0.35, label="measured ‖D‖")
-        ax.semilogy(trace["t"], trace["flow"], "--", label="e^{−2λt}‖D(0)‖ (flow)")
-        ax.semilogy(trace["t"], trace["geometric"], ":", label="(1−ηλ)^{2k}‖D(0)‖")
-        ax.semilogy(trace["t"], trace["discrete"], "-", lw=1,
-                    label="exact discrete law (with η² drift)")
-        ax.set_title(f"GD, η={trace['lr']}, λ={trace['weight_decay']}: "
-                     f"law error {trace['law_error']:.1e}", fontsize=9)
+        t = trace["t"]
+        ax.semilogy(t, trace["measured"], "k-", lw=3, alpha=0.35, label="measured ‖D‖")
+        ax.semilogy(t, trace["flow"], "--", label="e^{−2λt}‖D(0)‖ (flow)")
+        ax.semilogy(t, trace["geometric"], ":", label="(1−ηλ)^{2k}‖D(0)‖")
+        ax.semilogy(t, trace["discrete"], "-", lw=1, label="exact discrete law (η² drift)")
+        ax.set_title(f"GD, η={trace['lr']}, λ={trace['weight_decay']}", fontsize=9)
+        for key, style, label in (("flow", "--", "vs e^{−2λt} law"),
+                                  ("geometric", ":", "vs (1−ηλ)^{2k} law"),
+                                  ("discrete", "-", "vs exact discrete law")):
+            rel = [max(abs(m - v) / m, 1e-17) for m, v in zip(trace["measured"], trace[key],
+                                                                strict=True) if m > 0]
+            gap.semilogy(t[:len(rel)], rel, style, label=label)
+        gap.set_title(f"relative gap (law error {trace['law_error']:.1e})", fontsize=9)
     ax.set_xlabel("t = η·step")
     ax.set_ylabel("max_l ‖D_l‖_F")
     ax.legend(fontsize=7)
-    ax = axes[1]
+    gap.set_xlabel("t = η·step")
+    gap.set_ylabel("|measured − law| / measured")
+    gap.legend(fontsize=7)
+    ax = axes[2]
     for name, fit in (drift or {}).items():
         ax.loglog(fit["lrs"], fit["drifts"], "o-", ms=3,
                   label=f"{name}: slope {fit['slope']:.2f}")
