@@ -8,54 +8,17 @@ evaluated at the end points, the bell-shaped derivatives account for their peak 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from decimal import Decimal
-from numbers import Rational
 from typing import Any
 
 import mpmath
-from mpmath.ctx_iv import MPIntervalContext
 
 from ..activations import activation_spec
 from ..errors import InputError
-from ..exact import parse_exact
+from .convert import is_interval_context, to_ctx_number
 
 __all__ = ["activation_functions", "is_interval_context", "to_ctx_number"]
 
 Scalar = Callable[[Any], Any]
-
-
-def is_interval_context(ctx: Any) -> bool:
-    """True when ``ctx`` is mpmath's interval context (``mpmath.iv``)."""
-    return isinstance(ctx, MPIntervalContext)
-
-
-def to_ctx_number(value: Any, ctx: Any = mpmath.mp) -> Any:
-    """Convert an exact number (Fraction, int, Decimal, decimal or ``p/q`` string) or a number of
-    any mpmath context into ``ctx``.
-
-    Fractions never pass through float: in ``mp`` the value ``p/q`` is correctly rounded at the
-    current precision; in ``iv`` the result is an interval of width at most one ulp containing
-    ``p/q``.
-
-    Raises
-    ------
-    InputError
-        For binary floats (not exact) and booleans.
-    """
-    if isinstance(value, bool) or isinstance(value, float):
-        raise InputError(
-            "expected an exact number (Fraction or int) or an mpmath number",
-            received=value,
-        )
-    if isinstance(value, (str, Decimal)):
-        value = parse_exact(value)  # decimals and "p/q" strings, exactly
-    if isinstance(value, Rational):
-        p, q = int(value.numerator), int(value.denominator)
-        if is_interval_context(ctx):
-            return ctx.mpf(p) / ctx.mpf(q) if q != 1 else ctx.mpf(p)
-        prec, rnd = ctx._prec_rounding
-        return ctx.make_mpf(mpmath.libmp.from_rational(p, q, prec, rnd))
-    return ctx.convert(value)
 
 
 def _hull(ctx: Any, *items: Any) -> Any:
