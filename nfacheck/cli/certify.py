@@ -39,6 +39,12 @@ def _interval(lo, hi) -> str:
     return f"[{_fmt(lo, up=False)}, {_fmt(hi, up=True)}]"
 
 
+def _claim_cells(c) -> list[str]:
+    if c.relation == "is":
+        return ["true", c.note]
+    return [f"{c.relation} {_fmt(c.claimed)}", _interval(c.lower, c.upper)]
+
+
 def run(args) -> int:
     from ..errors import UsageError
     from ..search.certificate import read_certificate
@@ -61,6 +67,7 @@ def run(args) -> int:
                     "lower": _fmt(c.lower, up=False, sig=17),
                     "upper": None if c.upper is None else _fmt(c.upper, up=True, sig=17),
                     "verdict": c.verdict,
+                    **({"note": c.note} if c.note else {}),
                 }
                 for c in result.claims
             ],
@@ -70,11 +77,10 @@ def run(args) -> int:
         return result.exit_status
     print(f"certify {args.file}: {cert.activation} network {list(cert.widths)}, "
           f"n = {cert.n}, {result.method}")
-    main = [c for c in result.claims if not c.name.startswith("family.members")]
+    main = [c for c in result.claims if ".members[" not in c.name]
     print_table(
         ["claim", "claimed", "computed (rigorous bounds)", "verdict"],
-        [[c.name, f"{c.relation} {_fmt(c.claimed)}", _interval(c.lower, c.upper), c.verdict]
-         for c in main],
+        [[c.name, *_claim_cells(c), c.verdict] for c in main],
     )
     if result.family:
         print(f"\nfamily ({cert.family.description or cert.family.construction}):")
@@ -91,12 +97,32 @@ def run(args) -> int:
             ])
         print_table(["eps", "loss (data term)", "claimed", "defect bound >=", "claimed",
                      "verdict"], rows)
+    if result.training:
+        tr = cert.training
+        print(f"\ntraining (gradient descent, step {_fmt(tr.step_size)}, weight decay "
+              f"{_fmt(tr.weight_decay)}, from the stated init):")
+        by_name = {c.name: c for c in result.claims}
+        rows = []
+        for i, (it, q) in enumerate(result.training):
+            lc = by_name[f"training.members[{i}].loss_at_most"]
+            dc = by_name[f"training.members[{i}].defect_at_least"]
+            rows.append([
+                str(it), _interval(*q.loss), f"<= {_fmt(lc.claimed)}",
+                _fmt(q.defect[0], up=False, sig=6), f">= {_fmt(dc.claimed)}",
+                "holds" if lc.verdict == dc.verdict == "holds"
+                else f"{lc.verdict}/{dc.verdict}",
+            ])
+        print_table(["iteration", "loss (data term)", "claimed", "defect bound >=", "claimed",
+                     "verdict"], rows)
     bad = result.failed()
     if not bad:
         print(f"\nCERTIFIED: all {len(result.claims)} claims hold")
     else:
         print(f"\n{result.status.upper()}:")
         for c in bad:
+            if c.relation == "is":
+                print(f"  {c.name}: {c.note} ({c.verdict})")
+                continue
             word = "at most" if c.relation == "<=" else "at least"
             print(f"  {c.name}: claimed {word} {_fmt(c.claimed)}, computed "
                   f"{_interval(c.lower, c.upper)} ({c.verdict})")

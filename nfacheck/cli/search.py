@@ -23,7 +23,8 @@ def add_parser(sub) -> None:
                    help="how many candidates to draw (default 2000)")
     p.add_argument("--mechanism", default=None,
                    help="restrict to one mechanism (dead_units, idle_units, data_kernel, "
-                   "cancelling_pairs, saturated_units)")
+                   "cancelling_pairs, saturated_units; relu also trained_dead_units: a network "
+                   "reached by gradient descent)")
     p.add_argument("--out", metavar="FILE", help="write the certificate (JSON) to FILE")
     p.add_argument("--dps", type=int, default=30, help="digits of targets and claims (30)")
     p.add_argument("--budget", type=float, default=120.0, metavar="SECONDS",
@@ -77,6 +78,10 @@ def run(args) -> int:
             "budget_hit": result.budget_hit,
             "table": [dict(zip(("eps", "loss", "defect_bound"), r, strict=True))
                       for r in _table_rows(result)],
+            "training_table": [
+                {"iteration": it, "loss": str(loss), "defect_bound": str(d)}
+                for it, loss, d in result.extra.get("training_table", [])
+            ],
             "loss_orders": round(result.orders, 2),
             "claims": cert["claims"],
             "out": args.out,
@@ -95,6 +100,17 @@ def run(args) -> int:
     delta = min(r[2] for r in result.table)
     print(f"loss falls over {result.orders:.1f} orders of magnitude (eps > 0) while the "
           f"commutator bound on the NFA defect stays >= {float(delta):.4f} for every c, alpha")
+    if "training" in cert:
+        tr = cert["training"]
+        print(f"reached by training: gradient descent, step {tr['step_size']}, weight decay 0, "
+              f"from the init in the certificate; units {tr['frozen_units']} stay dead and "
+              "never move")
+        from mpmath import mp
+
+        with mp.workdps(30):
+            print_table(["iteration", "loss (data term)", "defect bound"],
+                        [[str(it), mp.nstr(loss, 6), mp.nstr(d, 6)]
+                         for it, loss, d in result.extra["training_table"]])
     print(f"claims: loss <= {cert['claims']['loss_at_most']}, "
           f"defect >= {cert['claims']['defect_at_least']}")
     if args.out:

@@ -24,6 +24,8 @@ __all__ = [
     "Certificate",
     "Family",
     "FamilyMember",
+    "Training",
+    "TrainingMember",
     "exact_str",
     "round_sig",
     "read_certificate",
@@ -62,6 +64,33 @@ class Family:
 
 
 @dataclass(frozen=True)
+class TrainingMember:
+    """One checkpoint of a training run: iteration, exact weights and its two claims."""
+
+    iteration: int
+    weights: tuple[Matrix, ...]
+    loss_at_most: Fraction
+    defect_at_least: Fraction
+
+
+@dataclass(frozen=True)
+class Training:
+    """How the network was reached: gradient descent from ``init`` (lambda = 0).
+
+    ``frozen_units`` (1-based first-layer units) are claimed dead on every sample and unchanged
+    from ``init`` through every member, so descent never moved them.
+    """
+
+    method: str
+    step_size: Fraction
+    weight_decay: Fraction
+    init: tuple[Matrix, ...]
+    frozen_units: tuple[int, ...]
+    members: tuple[TrainingMember, ...]
+    loss_orders_at_least: Fraction | None = None
+
+
+@dataclass(frozen=True)
 class Certificate:
     """A validated certificate with every number exact.
 
@@ -91,6 +120,7 @@ class Certificate:
     defect_at_least: Fraction
     family: Family | None = None
     raw: dict[str, Any] = field(default_factory=dict, compare=False)
+    training: Training | None = None
 
     @property
     def n(self) -> int:
@@ -194,6 +224,53 @@ def _family(value: Any) -> Family:
     )
 
 
+def _weights(ws: Any, widths: list[int], path: str) -> tuple[Matrix, ...]:
+    L = len(widths) - 1
+    if not isinstance(ws, list) or len(ws) != L:
+        raise CertificateError(f"expected a list of {L} weight matrices W_1 ... W_{L}", path, ws)
+    return tuple(
+        _matrix(w, f"{path}[{i}]", (widths[i + 1], widths[i])) for i, w in enumerate(ws)
+    )
+
+
+def _training(value: Any, widths: list[int]) -> Training:
+    p = "training"
+    method = _get(value, "method", p)
+    if method != "gradient_descent":
+        raise CertificateError("unknown method; known: gradient_descent", f"{p}.method", method)
+    step = _num(_get(value, "step_size", p), f"{p}.step_size")
+    decay = _num(value.get("weight_decay", "0"), f"{p}.weight_decay")
+    init = _weights(_get(value, "init", p), widths, f"{p}.init")
+    frozen = value.get("frozen_units", [])
+    if not isinstance(frozen, list) or not all(
+        isinstance(u, int) and not isinstance(u, bool) and 1 <= u <= widths[1] for u in frozen
+    ):
+        raise CertificateError(
+            f"expected a list of first-layer unit numbers 1..{widths[1]}", f"{p}.frozen_units",
+            frozen,
+        )
+    raw = _get(value, "members", p)
+    if not isinstance(raw, list) or not raw:
+        raise CertificateError("expected a non-empty list", f"{p}.members", raw)
+    members = []
+    for i, m in enumerate(raw):
+        q = f"{p}.members[{i}]"
+        it = _get(m, "iteration", q)
+        if not isinstance(it, int) or isinstance(it, bool) or it < 0:
+            raise CertificateError("expected a non-negative integer", f"{q}.iteration", it)
+        members.append(TrainingMember(
+            it,
+            _weights(_get(m, "weights", q), widths, f"{q}.weights"),
+            _num(_get(m, "loss_at_most", q), f"{q}.loss_at_most"),
+            _num(_get(m, "defect_at_least", q), f"{q}.defect_at_least"),
+        ))
+    orders = value.get("loss_orders_at_least")
+    return Training(
+        method, step, decay, init, tuple(frozen), tuple(members),
+        None if orders is None else _num(orders, f"{p}.loss_orders_at_least"),
+    )
+
+
 def parse_certificate(data: Any, source: str | None = None) -> Certificate:
     """Validate parsed JSON and return a :class:`Certificate`.
 
@@ -235,19 +312,13 @@ def parse_certificate(data: Any, source: str | None = None) -> Certificate:
         X = _matrix(_get(dat, "X", "data"), "data.X", (d, None))
         n = len(X[0])
         Y = _matrix(_get(dat, "Y", "data"), "data.Y", (k, n))
-        ws = _get(data, "weights", "")
-        L = len(widths) - 1
-        if not isinstance(ws, list) or len(ws) != L:
-            raise CertificateError(
-                f"expected a list of {L} weight matrices W_1 ... W_{L}", "weights", ws
-            )
-        weights = tuple(
-            _matrix(w, f"weights[{i}]", (widths[i + 1], widths[i])) for i, w in enumerate(ws)
-        )
+        weights = _weights(_get(data, "weights", ""), widths, "weights")
         claims = _get(data, "claims", "")
         loss = _num(_get(claims, "loss_at_most", "claims"), "claims.loss_at_most")
         defect = _num(_get(claims, "defect_at_least", "claims"), "claims.defect_at_least")
         family = _family(data["family"]) if data.get("family") is not None else None
+        training = (_training(data["training"], widths)
+                    if data.get("training") is not None else None)
         for key in ("provenance",):
             if key in data and not isinstance(data[key], dict):
                 raise CertificateError("expected a JSON object", key, data[key])
@@ -258,7 +329,7 @@ def parse_certificate(data: Any, source: str | None = None) -> Certificate:
             exc.with_source(source)
         raise
     return Certificate(
-        tuple(widths), activation, slope, X, Y, weights, loss, defect, family, data
+        tuple(widths), activation, slope, X, Y, weights, loss, defect, family, data, training
     )
 
 

@@ -34,7 +34,15 @@ from .arith import (
 )
 from .certificate import Certificate, member_weights
 
-__all__ = ["Bounds", "Quantities", "ClaimResult", "CertifyResult", "quantities", "certify"]
+__all__ = [
+    "Bounds",
+    "Quantities",
+    "ClaimResult",
+    "CertifyResult",
+    "quantities",
+    "certify",
+    "frozen_units_check",
+]
 
 Bounds = tuple[Fraction, Fraction]
 
@@ -60,9 +68,12 @@ class ClaimResult:
     claimed: Fraction
     lower: Fraction
     upper: Fraction | None
+    note: str = ""
 
     @property
     def verdict(self) -> str:
+        if self.relation == "is":  # a yes/no fact checked exactly: 1 true, 0 false
+            return "holds" if self.lower == self.claimed else "refuted"
         if self.relation == "<=":
             if self.upper is not None and self.upper <= self.claimed:
                 return "holds"
@@ -84,6 +95,8 @@ class CertifyResult:
     main: Quantities
     family: list[tuple[Fraction, Quantities]] = field(default_factory=list)
     loss_orders: Fraction | None = None  # lower bound on log10 span (None: no family)
+    training: list[tuple[int, Quantities]] = field(default_factory=list)
+    training_orders: Fraction | None = None
 
     @property
     def exit_status(self) -> int:
@@ -230,6 +243,42 @@ def _log10_lower(ratio: Fraction) -> Fraction:
     return m
 
 
+def _orders(qs: list[Quantities]) -> Fraction:
+    """A lower bound on log10(max loss / min loss) over ``qs`` (10^6 if the loss reaches 0)."""
+    top = max(q.loss[0] for q in qs)
+    bottom = min(q.loss[1] for q in qs)
+    if top <= 0:
+        return Fraction(0)
+    if bottom <= 0:
+        return Fraction(10**6)
+    return _log10_lower(top / bottom)
+
+
+def frozen_units_check(cert: Certificate) -> tuple[bool, str]:
+    """Exactly: the training's frozen units are ReLU units dead on every sample and unchanged.
+
+    Dead means every pre-activation is < 0, so sigma and sigma' vanish on the data and the
+    gradient of the data loss in that unit's weights is exactly zero at every member.
+    """
+    tr = cert.training
+    if not tr.frozen_units:
+        return True, "no frozen units claimed"
+    if cert.activation != "relu":
+        return False, "frozen (dead) units need relu"
+    snapshots = [tr.init, *(m.weights for m in tr.members), cert.weights]
+    cols = cert.columns("X")
+    for u in tr.frozen_units:
+        row0, out0 = tr.init[0][u - 1], [r[u - 1] for r in tr.init[1]]
+        for k, ws in enumerate(snapshots):
+            if ws[0][u - 1] != row0 or [r[u - 1] for r in ws[1]] != out0:
+                return False, f"unit {u} changes between init and snapshot {k}"
+            for i, x in enumerate(cols):
+                z = sum(a * b for a, b in zip(ws[0][u - 1], x, strict=True))
+                if z >= 0:
+                    return False, f"unit {u} is not dead at sample {i + 1} (pre-activation {z})"
+    return True, f"units {list(tr.frozen_units)} dead on every sample and unchanged"
+
+
 def _pow10_le(e: Fraction, ratio: Fraction) -> bool:
     """Exact test 10^e <= ratio for rational e = p/q and ratio > 0."""
     return Fraction(10) ** e.numerator <= ratio**e.denominator
@@ -275,6 +324,10 @@ def certify(cert: Certificate, *, dps: int | None = None, source: str | None = N
             if cert.family is not None:
                 for m in cert.family.members:
                     fam.append((m.eps, quantities(cert, member_weights(cert, m.eps), backend)))
+            train = []
+            if cert.training is not None:
+                for m in cert.training.members:
+                    train.append((m.iteration, quantities(cert, m.weights, backend)))
         except KinkError as exc:
             raise CertificateError(
                 f"{exc}; refusing to certify", f"weights[{exc.layer - 1}][{exc.unit - 1}]",
@@ -293,18 +346,26 @@ def certify(cert: Certificate, *, dps: int | None = None, source: str | None = N
                                       *q.defect))
         pos = [q for e, q in fam if e > 0]
         if pos:
-            top = max(q.loss[0] for q in pos)
-            bottom = min(q.loss[1] for q in pos)
-            if top <= 0:
-                orders = Fraction(0)
-            elif bottom <= 0:
-                orders = Fraction(10**6)  # the loss reaches exactly 0
-            else:
-                orders = _log10_lower(top / bottom)
+            orders = _orders(pos)
             if cert.family.loss_orders_at_least is not None:
                 claims.append(ClaimResult("family.loss_orders_at_least", ">=",
                                           cert.family.loss_orders_at_least, orders, None))
+    t_orders = None
+    if cert.training is not None:
+        tr = cert.training
+        for i, (m, (_, q)) in enumerate(zip(tr.members, train, strict=True)):
+            p = f"training.members[{i}]"
+            claims.append(ClaimResult(f"{p}.loss_at_most", "<=", m.loss_at_most, *q.loss))
+            claims.append(ClaimResult(f"{p}.defect_at_least", ">=", m.defect_at_least,
+                                      *q.defect))
+        t_orders = _orders([q for _, q in train])
+        if tr.loss_orders_at_least is not None:
+            claims.append(ClaimResult("training.loss_orders_at_least", ">=",
+                                      tr.loss_orders_at_least, t_orders, None))
+        ok, note = frozen_units_check(cert)
+        flag = Fraction(int(ok))
+        claims.append(ClaimResult("training.frozen_units", "is", Fraction(1), flag, flag, note))
     verdicts = {c.verdict for c in claims}
     status = ("refuted" if "refuted" in verdicts else
               "inconclusive" if "inconclusive" in verdicts else "certified")
-    return CertifyResult(status, method, claims, main, fam, orders)
+    return CertifyResult(status, method, claims, main, fam, orders, train, t_orders)

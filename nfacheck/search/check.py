@@ -1,5 +1,8 @@
 """The ``counterexamples`` stage of ``nfacheck check``: one search + certify round per activation.
 
+A last round certifies a ReLU network reached by gradient descent (``trained_dead_units``), with
+one more control: a frozen unit moved in the last iterate (``training.frozen_units`` refuted, 1).
+
 Each round writes the search's certificate, certifies it, and certifies tampered copies that must
 be rejected with the right exit status (the negative controls): weights scaled by 1.01 and a loss
 claimed to be -1 (loss claim refuted, 1), a defect claimed to be 0.999 (defect claim refuted, 1),
@@ -17,6 +20,7 @@ from typing import Any
 
 from ..check import CheckRow
 from ..errors import NfacheckError
+from ..exact import parse_exact
 from ..io import atomic_write_json
 from .certificate import exact_str, read_certificate
 from .certify import certify
@@ -26,11 +30,11 @@ __all__ = ["rows", "tampered_copies", "certify_status", "ACTIVATIONS_CHECKED"]
 
 ACTIVATIONS_CHECKED = ("relu", "leaky_relu", "tanh", "sigmoid", "softplus")
 QUICK_ACTIVATIONS = ("relu", "leaky_relu", "tanh")
+#: (row suffix, activation, mechanism): the network reached by gradient descent
+TRAINED = ("relu-trained", "relu", "trained_dead_units")
 
 
 def _scale_weights(cert: dict[str, Any], factor: Fraction) -> None:
-    from ..exact import parse_exact
-
     cert["weights"] = [
         [[exact_str(parse_exact(x) * factor) for x in row] for row in w] for w in cert["weights"]
     ]
@@ -59,6 +63,12 @@ def tampered_copies(cert: dict[str, Any]) -> dict[str, tuple[dict[str, Any], int
         for row in c["data"]["X"]:
             row[0] = "0"  # a zero sample puts every first-layer pre-activation on the kink
         out["sample on the kink"] = (c, 2, "weights[0]")
+    if cert.get("training", {}).get("frozen_units"):
+        c = copy.deepcopy(cert)
+        unit = c["training"]["frozen_units"][0]
+        row = c["training"]["members"][-1]["weights"][0][unit - 1]
+        row[:] = [exact_str(2 * parse_exact(x)) for x in row]  # still dead, but it moved
+        out["frozen unit moved"] = (c, 1, "training.frozen_units")
     return out
 
 
@@ -81,16 +91,19 @@ def _control_ok(status: int, message: str, failed: list[str], want: int, field: 
 def rows(quick: bool, workdir: Path) -> Iterator[CheckRow]:
     """One row per activation: the search's certificate is certified and every control rejected."""
     workdir.mkdir(parents=True, exist_ok=True)
-    for act in QUICK_ACTIVATIONS if quick else ACTIVATIONS_CHECKED:
+    plan = [(a, a, None) for a in (QUICK_ACTIVATIONS if quick else ACTIVATIONS_CHECKED)]
+    plan.append(TRAINED)
+    for label, act, mech in plan:
         t0 = time.perf_counter()
-        res = search(act, seed=0, candidates=300 if quick else 1000, dps=30, budget=20)
-        path = workdir / f"{act}.json"
+        res = search(act, seed=0, candidates=300 if quick else 1000, dps=30, budget=20,
+                     mechanism=mech)
+        path = workdir / f"{label}.json"
         cert = res.certificate
         atomic_write_json(path, cert)
         status, message, failed = certify_status(path)
         controls = {}
         for name, (data, want, field) in tampered_copies(cert).items():
-            tpath = workdir / f"{act}-tampered-{name.replace(' ', '_')}.json"
+            tpath = workdir / f"{label}-tampered-{name.replace(' ', '_')}.json"
             atomic_write_json(tpath, data)
             controls[name] = _control_ok(*certify_status(tpath), want, field)
         n_ok = sum(controls.values())
@@ -98,7 +111,7 @@ def rows(quick: bool, workdir: Path) -> Iterator[CheckRow]:
         ok = certified and n_ok == len(controls)
         yield CheckRow(
             "counterexamples",
-            f"nonlinear-counterexample-{act}",
+            f"nonlinear-counterexample-{label}",
             "certified" if certified else message,
             "search seed 0 + certify (" + ("exact rationals" if act in ("relu", "leaky_relu")
                                            else "mpmath.iv") + ")",
@@ -112,6 +125,7 @@ def rows(quick: bool, workdir: Path) -> Iterator[CheckRow]:
                 "loss_at_most": cert["claims"]["loss_at_most"],
                 "defect_at_least": cert["claims"]["defect_at_least"],
                 "loss_orders": round(res.orders, 2),
+                "training_iterations": [r[0] for r in res.extra.get("training_table", [])],
                 "failed_claims": failed,
                 "controls": controls,
                 "replay": res.replay,

@@ -197,7 +197,7 @@ def search(
     spec = ACTIVATIONS[activation]
     slope = spec.params.get("slope", Fraction(0))
     rng = np.random.default_rng(seed)
-    mechs = mechanisms_for(activation)
+    mechs = mechanisms_for(activation) + (("trained_dead_units",) if activation == "relu" else ())
     if mechanism is not None:
         if mechanism not in mechs:
             raise UsageError(
@@ -205,62 +205,57 @@ def search(
                 f"choose from: {', '.join(mechs)}"
             )
         mechs = (mechanism,)
-    by_mech: dict[str, float] = {}
-    best: tuple[float, int, Candidate] | None = None
-    drawn = screened = 0
-    budget_hit = False
-    for idx in range(candidates):
-        if budget is not None and time.perf_counter() - start > budget:
-            budget_hit = True
-            break
-        drawn += 1
-        cand = MECHANISMS[mechs[idx % len(mechs)]](rng, activation)
-        if progress is not None:
-            progress(drawn)
-        if cand is None:
-            continue
-        s = float_scores(cand, activation, float(slope))
-        if spec.piecewise_linear and s.min_abs_preactivation < MIN_MARGIN:
-            continue
-        if s.output_sq < MIN_OUTPUT or s.agop_norm < MIN_AGOP or not math.isfinite(s.defect):
-            continue
-        screened += 1
-        score = round(s.defect, 9)  # rounded so that last-bit float noise cannot reorder
-        by_mech[cand.mechanism] = max(by_mech.get(cand.mechanism, 0.0), score)
-        if best is None or score > best[0]:
-            best = (score, idx, cand)
-    if best is None:
-        raise UsageError(
-            f"no candidate passed the filters after {drawn} draws; try more --candidates"
-        )
-    cand = best[2]
-    Y, exact = _targets(cand, activation, slope, dps)
+    else:
+        mechs = mechanisms_for(activation)
+    if mechs == ("trained_dead_units",):
+        from .training import search_trained
+
+        found = search_trained(rng, candidates, budget, start, progress)
+        if found.run is None:
+            raise UsageError(
+                f"no trainable candidate converged after {found.drawn} draws; "
+                "try more --candidates or another --seed"
+            )
+        cand = found.final
+        Y, exact = found.targets, False
+        drawn, screened, chosen, budget_hit = (found.drawn, found.screened, found.chosen,
+                                               found.budget_hit)
+        by_mech = {"trained_dead_units": found.limit_score}
+        training_block = found.run
+    else:
+        by_mech: dict[str, float] = {}
+        best: tuple[float, int, Candidate] | None = None
+        drawn = screened = 0
+        budget_hit = False
+        for idx in range(candidates):
+            if budget is not None and time.perf_counter() - start > budget:
+                budget_hit = True
+                break
+            drawn += 1
+            cand = MECHANISMS[mechs[idx % len(mechs)]](rng, activation)
+            if progress is not None:
+                progress(drawn)
+            if cand is None:
+                continue
+            s = float_scores(cand, activation, float(slope))
+            if spec.piecewise_linear and s.min_abs_preactivation < MIN_MARGIN:
+                continue
+            if s.output_sq < MIN_OUTPUT or s.agop_norm < MIN_AGOP or not math.isfinite(s.defect):
+                continue
+            screened += 1
+            score = round(s.defect, 9)  # rounded so that last-bit float noise cannot reorder
+            by_mech[cand.mechanism] = max(by_mech.get(cand.mechanism, 0.0), score)
+            if best is None or score > best[0]:
+                best = (score, idx, cand)
+        if best is None:
+            raise UsageError(
+                f"no candidate passed the filters after {drawn} draws; try more --candidates"
+            )
+        cand, chosen = best[2], best[1]
+        Y, exact = _targets(cand, activation, slope, dps)
+        training_block = None
     work = dps + 10
-    table = []
-    members = []
-    S = None
-    if exact:  # Y = f(X) exactly, so loss(eps) = eps^2 (1/2n) sum ||f(x_i)||^2 exactly
-        n = len(cand.X[0])
-        S = sum(y * y for row in Y for y in row) / (2 * n)
-    for eps in FAMILY_EPS:
-        scale = 1 - eps
-        ws = cand.weights[:-1] + (tuple(tuple(scale * x for x in r) for r in cand.weights[-1]),)
-        ev = mp_evaluate(activation, slope, cand.X, Y, ws, work)
-        with mp.workdps(work):
-            if exact:
-                loss_q = eps * eps * S
-                loss_mp = mp.mpf(loss_q.numerator) / loss_q.denominator
-            else:
-                loss_mp = ev["loss"]
-                loss_q = Fraction(Decimal(mp.nstr(loss_mp * (1 + mp.mpf(10) ** -6), 20)))
-            defect_q = Fraction(Decimal(mp.nstr(ev["defect"] * (1 - mp.mpf(10) ** -6), 20)))
-        table.append((eps, loss_mp, ev["defect"]))
-        members.append({
-            "eps": exact_str(eps),
-            "loss_at_most": exact_str(loss_q if exact and loss_q == 0
-                                      else round_sig(loss_q, 3, up=True)),
-            "defect_at_least": exact_str(round_sig(defect_q, 4, up=False)),
-        })
+    table, members = _family_claims(activation, slope, cand, Y, exact, work)
     with mp.workdps(work):
         pos = [row[1] for row in table if row[0] > 0]
         orders = float(mp.log10(max(pos) / min(pos)))
@@ -269,6 +264,9 @@ def search(
     network: dict[str, Any] = {"widths": cand.widths, "activation": activation}
     if activation == "leaky_relu":
         network["slope"] = exact_str(slope)
+    targets = ("Y = f(X) exactly" if exact else
+               "Y = (u/10).x, a linear teacher" if training_block is not None else
+               f"Y = f(X) rounded to {dps} digits")
     cert = {
         "format": FORMAT,
         "network": network,
@@ -276,7 +274,7 @@ def search(
             "X": [[exact_str(x) for x in row] for row in cand.X],
             "Y": [[exact_str(y) for y in row] for row in Y],
         },
-        "weights": [[[exact_str(x) for x in row] for row in w] for w in cand.weights],
+        "weights": _weights_json(cand.weights),
         "claims": {
             "loss_at_most": main["loss_at_most"],
             "defect_at_least": main["defect_at_least"],
@@ -291,7 +289,7 @@ def search(
             "name": cand.mechanism,
             "units": cand.notes,
             "weight_decay": "0",
-            "targets": "Y = f(X) exactly" if exact else f"Y = f(X) rounded to {dps} digits",
+            "targets": targets,
         },
         "provenance": {
             "nfacheck_version": __version__,
@@ -299,11 +297,76 @@ def search(
             "dps": dps,
             "candidates": drawn,
             "screened": screened,
-            "chosen_index": best[1],
+            "chosen_index": chosen,
             "best_defect_by_mechanism": {k: f"{v:.6f}" for k, v in by_mech.items()},
             "command": replay,
         },
         "replay": replay,
     }
+    extra: dict[str, Any] = {}
+    if training_block is not None:
+        cert["training"], extra["training_table"] = _training_json(
+            activation, slope, cand, Y, training_block, work)
     return SearchResult(cert, table, cand, drawn, screened, budget_hit, replay,
-                        time.perf_counter() - start, orders)
+                        time.perf_counter() - start, orders, extra)
+
+
+def _weights_json(weights) -> list:
+    return [[[exact_str(x) for x in row] for row in w] for w in weights]
+
+
+def _member_claims(activation, slope, X, Y, weights, work, exact_loss=None):
+    """Claims for one set of weights: loss rounded up, defect rounded down (safe margins)."""
+    ev = mp_evaluate(activation, slope, X, Y, weights, work)
+    with mp.workdps(work):
+        if exact_loss is not None:
+            loss_q = exact_loss
+            loss_mp = mp.mpf(loss_q.numerator) / loss_q.denominator
+        else:
+            loss_mp = ev["loss"]
+            loss_q = Fraction(Decimal(mp.nstr(loss_mp * (1 + mp.mpf(10) ** -6), 20)))
+        defect_q = Fraction(Decimal(mp.nstr(ev["defect"] * (1 - mp.mpf(10) ** -6), 20)))
+    claims = {
+        "loss_at_most": exact_str(loss_q if exact_loss is not None and loss_q == 0
+                                  else round_sig(loss_q, 3, up=True)),
+        "defect_at_least": exact_str(round_sig(defect_q, 4, up=False)),
+    }
+    return loss_mp, ev["defect"], claims
+
+
+def _family_claims(activation, slope, cand, Y, exact, work):
+    table, members = [], []
+    S = None
+    if exact:  # Y = f(X) exactly, so loss(eps) = eps^2 (1/2n) sum ||f(x_i)||^2 exactly
+        n = len(cand.X[0])
+        S = sum(y * y for row in Y for y in row) / (2 * n)
+    for eps in FAMILY_EPS:
+        scale = 1 - eps
+        ws = cand.weights[:-1] + (tuple(tuple(scale * x for x in r) for r in cand.weights[-1]),)
+        loss_mp, defect, claims = _member_claims(
+            activation, slope, cand.X, Y, ws, work, eps * eps * S if exact else None)
+        table.append((eps, loss_mp, defect))
+        members.append({"eps": exact_str(eps), **claims})
+    return table, members
+
+
+def _training_json(activation, slope, cand, Y, run, work):
+    members, table = [], []
+    for it, ws in run.checkpoints:
+        loss_mp, defect, claims = _member_claims(activation, slope, cand.X, Y, ws, work)
+        members.append({"iteration": it, "weights": _weights_json(ws), **claims})
+        table.append((it, loss_mp, defect))
+    with mp.workdps(work):
+        orders = float(mp.log10(table[0][1] / table[-1][1]))
+    block = {
+        "method": "gradient_descent",
+        "step_size": exact_str(run.step_size),
+        "weight_decay": "0",
+        "init": _weights_json(run.init.weights),
+        "frozen_units": run.init.notes["dead"],
+        "members": members,
+        "loss_orders_at_least": exact_str(Fraction(math.floor(orders * 10) - 1, 10)),
+        "note": "members are gradient-descent iterates from init (replay to reproduce); "
+        "certify checks each member's claims and that the frozen units are dead and unchanged",
+    }
+    return block, table

@@ -36,3 +36,14 @@ def test_default_search_over_seeds(activation, seed):
     res = search(activation, seed=seed, candidates=500)
     assert float(res.table[-1][2]) >= 0.25
     assert certify(parse_certificate(res.certificate)).status == "certified"
+
+
+@pytest.mark.quality
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_gradient_descent_reaches_a_counterexample(seed):
+    res = search("relu", seed=seed, candidates=600, mechanism="trained_dead_units")
+    cert = parse_certificate(res.certificate)
+    out = certify(cert)
+    assert out.status == "certified"
+    assert cert.loss_at_most <= Fraction(1, 10**20) and cert.defect_at_least >= Fraction(1, 4)
+    assert out.training_orders >= 18
