@@ -304,7 +304,8 @@ class Network:
         """The input Jacobian ``J = df/dx`` (k x d) at one sample ``x`` (d numbers or d x 1)."""
         if hasattr(x, "tolist"):
             x = x.tolist()
-        flat = [v[0] if isinstance(v, list) else v for v in x]
+        # a flat sequence, a column (d x 1) or a row (1 x d)
+        flat = [v for item in x for v in (item if isinstance(item, (list, tuple)) else [item])]
         xs = to_rows([flat], self.ctx)[0]
         return self.ctx.matrix(self.jacobian_rows(self._weights(weights), xs))
 
