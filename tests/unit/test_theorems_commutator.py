@@ -1,0 +1,77 @@
+"""Commutator obstruction: the proof, its controls, the lemmas' spot checks and exact instances."""
+
+from __future__ import annotations
+
+import random
+
+import mpmath
+import pytest
+import sympy as sp
+
+from nfacheck.symbolic import spectral
+from nfacheck.theorems import commutator as com
+from nfacheck.theorems import get_theorem, run_theorem
+
+
+@pytest.fixture(scope="module")
+def result():
+    return run_theorem(get_theorem("nfa-commutator-obstruction"))
+
+
+def test_proved_with_cited_lemmas(result):
+    assert result.status == "proved"
+    assert all(s.outcome == "holds" for s in result.steps)
+    lemmas = [s for s in result.steps if s.kind == "lemma"]
+    assert len(lemmas) == 2
+    for s in lemmas:
+        assert s.reference and "50 digits" in s.evidence
+    assert {"symbolic", "instance", "random"} <= {s.kind for s in result.steps}
+
+
+def test_every_control_refuted_with_exact_counter_instance(result):
+    assert len(result.controls) == 4
+    for c in result.controls:
+        assert c.status == "refuted", c.claim
+        assert "exact" in c.evidence
+
+
+def test_random_layer_rejects_a_too_strong_constant():
+    assert com._random_step().outcome == "holds"
+    assert com._random_step(factor=sp.Rational(1, 2)).outcome == "fails"
+
+
+def test_exact_sides_on_known_instances():
+    swap = sp.Matrix([[0, 1], [1, 0]])
+    # PSD G: the bound with factor 2 holds, and even factor 1 is attained at c = 0
+    lhs, rhs = com.exact_sides(swap, sp.diag(1, 0), sp.diag(1, 0), 0, 1, 2)
+    assert (lhs, rhs) == (2, sp.Rational(1, 2))
+    lhs, rhs = com.exact_sides(swap, sp.diag(1, 0), sp.diag(1, 0), 0, 1, 1)
+    assert lhs == rhs == 2
+    # indefinite G: factor 1 fails, factor 2 is tight
+    lhs, rhs = com.exact_sides(swap, sp.diag(1, -1), sp.diag(1, -1), 0, 1, 1)
+    assert lhs < rhs
+    lhs, rhs = com.exact_sides(swap, sp.diag(1, -1), sp.diag(1, -1), 0, 1, 2)
+    assert lhs == rhs
+
+
+def test_function_of_g_commutes_symbolically():
+    res = spectral.commutes_in_eigenbasis()
+    assert res == sp.ZeroMatrix(*res.shape)
+    assert spectral.diagonal_powers_commute(3) == sp.zeros(3, 3)
+
+
+def test_mp_power_is_scoped_and_accurate():
+    rng = random.Random(4)
+    G = spectral.random_psd(rng, 3, rank=2)
+    prec = mpmath.mp.prec
+    with mpmath.workdps(40):
+        Gm = spectral.mp_matrix(G)
+        P = spectral.mp_sym_power(Gm, sp.Rational(1, 2))
+        assert spectral.mp_frobenius(P * P - Gm) < mpmath.mpf(10) ** -30
+        assert spectral.mp_spectral_norm(Gm) > 0
+    assert mpmath.mp.prec == prec
+
+
+def test_converse_control_is_exact():
+    step = com._converse_step()
+    assert step.outcome == "fails" and "1/5" in step.evidence
