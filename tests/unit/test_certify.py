@@ -180,3 +180,32 @@ def test_overclaimed_family_orders_and_dead_network(found):
     result = certify(parse_certificate(dead))
     assert result.main.agop_norm == (0, 0)
     assert result.status != "certified"
+
+
+@pytest.mark.parametrize("activation", ["leaky_relu", "tanh"])
+def test_deeper_networks_match_the_mp_engine(activation):
+    data = {
+        "format": "nfacheck-certificate/1",
+        "network": {"widths": [2, 3, 2, 1], "activation": activation, "slope": "1/10"},
+        "data": {"X": [["0.5", "-1", "0.3"], ["1", "0.2", "-0.7"]], "Y": [["0", "0", "0"]]},
+        "weights": [
+            [["0.3", "-0.2"], ["1/3", "0.5"], ["-0.9", "0.4"]],
+            [["0.7", "-0.1", "0.2"], ["0.25", "0.6", "-0.3"]],
+            [["1.5", "-0.8"]],
+        ],
+        "claims": {"loss_at_most": "10", "defect_at_least": "0"},
+    }
+    cert = parse_certificate(data)
+    result = certify(cert)
+    assert result.status == "certified"
+    loss_mp, bound_mp, _, _ = _mp_reference(cert)
+    lo, hi = result.main.defect
+    tol = Fraction(1, 10**40)
+    assert lo - tol <= _fraction(bound_mp) <= hi + tol and hi - lo < Fraction(1, 10**9)
+    assert result.main.loss[0] - tol <= _fraction(loss_mp) <= result.main.loss[1] + tol
+
+
+def test_certify_rejects_a_tiny_dps(tmp_path, capsys):
+    p = _write(tmp_path, "c.json", HAND)
+    assert main(["certify", p, "--dps", "5"]) == 2
+    assert capsys.readouterr().err.startswith("nfacheck: error: ")
