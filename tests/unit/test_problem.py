@@ -12,6 +12,7 @@ import pytest
 
 import nfacheck
 from nfacheck import generate as gen
+from nfacheck._problem_fields import SECTIONS as _SECTIONS
 from nfacheck.errors import ProblemFileError
 from nfacheck.problem import Problem, problem_from_dict, problem_to_dict, problem_to_toml
 
@@ -377,3 +378,37 @@ def test_rational_orthogonal_schemes_are_size_limited(tmp_path):
     _check(tmp_path, text, "init.scheme", "limited to size 64")
     unrotated = text.replace("singular_values = [1]", "singular_values = [1]\nrotate = false")
     assert nfacheck.load_problem(_write(tmp_path, unrotated, "ok.toml")).widths == (2, 65, 1)
+
+
+def test_fuzzed_fields_raise_only_problem_file_errors():
+    """Any value in any field either loads or gives a ProblemFileError naming a field."""
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    scalars = st.one_of(
+        st.integers(-3, 70),
+        st.booleans(),
+        st.text(max_size=6),
+        st.sampled_from(["1/0", "nan", "-inf", "1/3", "0.5", "1e400", "linear", "balanced"]),
+        st.decimals(allow_nan=True, allow_infinity=True, places=3),
+        st.none(),
+    )
+    values = st.recursive(scalars, lambda c: st.lists(c, max_size=3), max_leaves=8)
+    keys = [(sec, key) for sec, ks in _SECTIONS.items() for key in ks] + [("network", "bogus")]
+
+    @settings(
+        max_examples=60, deadline=None, database=None, suppress_health_check=list(HealthCheck)
+    )
+    @given(st.sampled_from(keys), values)
+    def run(where, value):
+        data = tomllib.loads(BASE)
+        sec, key = where
+        data.setdefault(sec, {})[key] = value
+        try:
+            p = problem_from_dict(data)
+        except ProblemFileError as exc:
+            assert exc.field and "\n" not in str(exc)
+        else:
+            assert isinstance(p, Problem) and len(p.weights) == p.depth
+
+    run()
