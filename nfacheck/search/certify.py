@@ -265,17 +265,20 @@ def frozen_units_check(cert: Certificate) -> tuple[bool, str]:
         return True, "no frozen units claimed"
     if cert.activation != "relu":
         return False, "frozen (dead) units need relu"
-    snapshots = [tr.init, *(m.weights for m in tr.members), cert.weights]
+    snapshots = [("training.init", tr.init)]
+    snapshots += [(f"training.members[{i}]", m.weights) for i, m in enumerate(tr.members)]
+    snapshots.append(("weights", cert.weights))
     cols = cert.columns("X")
     for u in tr.frozen_units:
         row0, out0 = tr.init[0][u - 1], [r[u - 1] for r in tr.init[1]]
-        for k, ws in enumerate(snapshots):
+        for where, ws in snapshots:
             if ws[0][u - 1] != row0 or [r[u - 1] for r in ws[1]] != out0:
-                return False, f"unit {u} changes between init and snapshot {k}"
+                return False, f"unit {u} differs between training.init and {where}"
             for i, x in enumerate(cols):
                 z = sum(a * b for a, b in zip(ws[0][u - 1], x, strict=True))
                 if z >= 0:
-                    return False, f"unit {u} is not dead at sample {i + 1} (pre-activation {z})"
+                    return False, (f"unit {u} is not dead in {where} at sample {i + 1} "
+                                   f"(pre-activation {z})")
     return True, f"units {list(tr.frozen_units)} dead on every sample and unchanged"
 
 
