@@ -63,6 +63,7 @@ SCALE_DEFAULTS = {"gaussian": Fraction(1), "orthogonal": Fraction(1), "small": F
 MAX_WIDTH, MAX_N, MAX_SEED = 100_000, 1_000_000, 2**63
 DPS_MIN, DPS_MAX = 10, 1000
 MAX_ORTHOGONAL = 64
+MAX_GENERATED = 10**6  # generated numbers per section (Box-Muller at digits + 20 digits each)
 
 
 def _err(what: str, fld: str, received: Any = None, show: bool | None = None) -> InputError:
@@ -196,6 +197,7 @@ def _data(t, widths, act, params) -> tuple[Any, Any, dict[str, Any]]:
     if "n" not in t:
         raise _err("missing required key", "data.n")
     n = _int(t["n"], "data.n", 1, MAX_N)
+    _generated_size((d + k) * n, "data.n")
     seed = _get(t, "seed", "data", lambda v, f: _int(v, f, 0, MAX_SEED), 0)
     digits = _get(t, "digits", "data", lambda v, f: _int(v, f, 1, 50), 6)
     pos = lambda v, f: _number(v, f, positive=True)  # noqa: E731
@@ -283,6 +285,7 @@ def _init(t, widths) -> tuple[tuple[Any, ...], dict[str, Any]]:
         raise _err("give either weights or scheme, not both", "init.scheme", scheme, True)
     _only(t, "init", INIT_SCHEMES[scheme], f"scheme = {scheme!r}", "scheme")
     seed = _get(t, "seed", "init", lambda v, f: _int(v, f, 0, MAX_SEED), 0)
+    _generated_size(sum(a * b for a, b in zip(widths, widths[1:], strict=False)), "init.scheme")
     rng = random.Random(seed)
     rec: dict[str, Any] = {"scheme": scheme, "seed": seed, "rng": "random.Random(seed)"}
     if scheme == "balanced":
@@ -316,6 +319,14 @@ def _init(t, widths) -> tuple[tuple[Any, ...], dict[str, Any]]:
     rec["digits"] = digits
     maker = gen.gaussian_weights if scheme == "gaussian" else gen.small_weights
     return maker(widths, rng, scale, digits), rec
+
+
+def _generated_size(count: int, fld: str) -> None:
+    if count > MAX_GENERATED:
+        raise _err(
+            f"would generate {count} numbers; the limit is {MAX_GENERATED} (give them explicitly)",
+            fld,
+        )
 
 
 def _orthogonal_size(size: int, scheme: str) -> None:
