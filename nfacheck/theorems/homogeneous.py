@@ -280,7 +280,7 @@ def rates_at_random_point(name: str, widths: tuple[int, ...], n: int, seed: int,
     raise RuntimeError("every random point hit a kink")  # pragma: no cover
 
 
-_PROOF_NETS = (((3, 3, 2), 3), ((2, 3, 2, 1), 2))
+_PROOF_NETS = (((3, 2, 2), 2), ((2, 2, 2, 1), 2))
 _CONTROL_NETS = (((2, 2, 1), 2),)
 
 
@@ -307,7 +307,7 @@ def prove() -> list[Step]:
     steps = _abstract_steps()
     steps += [_homogeneity_step(a) for a in ("linear", "relu", "leaky_relu")]
     steps.append(_instance_step((2, 2, 1), 2))
-    steps.append(_instance_step((1, 2, 2, 1), 1))
+    steps.append(_instance_step((2, 2, 2, 1), 2))
     steps += [_random_step(a) for a in ("relu", "leaky_relu")]
     return steps
 
