@@ -196,7 +196,7 @@ def _remainder_letters():
 def remainder_lemma() -> dict[str, Verdict]:
     """``X^m = Y^m + R_m`` for all m >= 0, with ``R_0 = 0``, ``R_{m+1} = X R_m + (X - Y) Y^m``."""
     X, Y, R = _remainder_letters()
-    m = K
+    m = sp.Symbol("m", integer=True, nonnegative=True)
     base = check_identity(power(X, 0), power(Y, 0) + R(0), defs=[rule("R_0 = 0", R(0), NCPoly())])
     ih = rule("IH on m", power(X, J), power(Y, J) + R(J), [J])
     rec = rule("recursion R_{m+1}", R(J), X * R(J - 1) + (X - Y) * power(Y, J - 1), [J])

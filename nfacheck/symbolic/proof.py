@@ -248,4 +248,4 @@ def all_hold(verdicts: Sequence[Verdict]) -> Verdict:
     for v in verdicts:
         if not v.ok:
             return v
-    return Verdict("holds", "; ".join(v.evidence for v in verdicts))
+    return Verdict("holds", "; ".join(dict.fromkeys(v.evidence for v in verdicts)))
