@@ -376,7 +376,7 @@ def test_rational_orthogonal_schemes_are_size_limited(tmp_path):
     text = BASE.replace("[2, 2, 1]", "[2, 65, 1]")
     text = _replace_section(text, "init", '[init]\nscheme = "balanced"\nsingular_values = [1]')
     _check(tmp_path, text, "init.scheme", "limited to size 64")
-    huge = BASE.replace("[2, 2, 1]", "[2000, 2000, 1]")
+    huge = BASE.replace("[2, 2, 1]", "[2, 1000, 1000, 1]")
     huge = _replace_section(huge, "init", '[init]\nscheme = "gaussian"')
     huge = _replace_section(huge, "data", '[data]\ngenerate = "gaussian"\nn = 3')
     _check(tmp_path, huge, "init.scheme", "the limit is 1000000")
