@@ -69,3 +69,16 @@ def test_a_control_that_is_not_refuted_makes_the_row_fail():
                  (Control("not refuted", lambda: [holds]),))
     row = row_of(run_theorem(th))
     assert row.status == "proved" and not row.ok and row.controls == "0/1 refuted"
+
+
+@pytest.mark.parametrize("tid", IDS)
+def test_proof_script_exits_zero_and_prints_verdicts(tid, capsys):
+    import runpy
+    from pathlib import Path
+
+    script = Path(__file__).resolve().parents[2] / "proofs" / f"{tid}.py"
+    with pytest.raises(SystemExit) as stop:
+        runpy.run_path(str(script), run_name="__main__")
+    out = capsys.readouterr().out
+    assert stop.value.code == 0, out
+    assert "FAILS" not in out and out.count("HOLDS") >= 3
