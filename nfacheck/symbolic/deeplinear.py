@@ -42,7 +42,7 @@ def _dim(name: str, square: bool) -> sp.Symbol:
     return DIMS["m"] if square else DIMS[name]
 
 
-def _envs(polys, seeds=(1, 2), fixed=None) -> list[Env]:
+def _envs(polys, seeds=(1, 2, 3), fixed=None) -> list[Env]:
     return [random_env(polys, _VALUES, s, fixed) for s in seeds]
 
 

@@ -52,7 +52,7 @@ def _data(rng: random.Random, widths: Sequence[int], n: int) -> tuple[ex.Mat, ex
 
 
 @lru_cache(maxsize=8)
-def symbolic_net(L: int, seed: int = 0, n: int = 2) -> Net:
+def symbolic_net(L: int, seed: int = 0, n: int = 3) -> Net:
     """Weights with generator entries and a generator ``lam``; rational random data."""
     widths = INSTANCE_WIDTHS[L]
     r, weights, (lam,) = ex.symbolic_weights(widths, extra=("lam",))
