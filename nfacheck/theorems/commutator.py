@@ -30,8 +30,9 @@ __all__ = ["THEOREM", "prove", "exact_sides"]
 
 _DPS = 50
 _REF_FUNC = "Higham, Functions of Matrices (SIAM 2008), Thm 1.13: f(G) commutes with G"
-_REF_FROB = ("Bhatia, Matrix Analysis (GTM 169): ‖AG‖_F ≤ ‖A‖_F‖G‖_2; commutator bound "
-             "‖AG − GA‖_F ≤ 2‖A‖_F‖G‖_2 (REFERENCES.md)")
+_REF_FROB = ("Bhatia, Matrix Analysis (GTM 169), ch. IV (unitarily invariant norms): "
+             "‖AG‖_F ≤ ‖A‖_F‖G‖_2; hence the commutator bound ‖AG − GA‖_F ≤ 2‖A‖_F‖G‖_2 "
+             "(REFERENCES.md)")
 
 
 def _comm(A, B):
@@ -202,10 +203,11 @@ def _counter_step(label: str, M, G, P, c, gnorm2, factor) -> Step:
     lhs, rhs = exact_sides(M, G, P, c, gnorm2, factor)
     ok_counter = lhs < rhs
     return Step(
-        f"{label}: M = {M.tolist()}, G = {G.tolist()}, c = {c}, ‖G‖_2 = {gnorm2}",
+        f"{label}: M = {M.tolist()}, G = {G.tolist()}, P = {P.tolist()}, c = {c}, "
+        f"‖G‖_2 = {gnorm2}",
         r"\|M-cP\|_F^2 < \Big(\frac{\|[M,G]\|_F}{\kappa\|G\|_2}\Big)^2",
         "instance", "fails" if ok_counter else "unknown",
-        f"‖M − cP‖_F² = {lhs} < {rhs} = (‖[M,G]‖_F/({factor}‖G‖_2))², exact"
+        f"‖M − cP‖_F² = {lhs} < {rhs} = (‖[M,G]‖_F/({factor}·‖G‖_2))², exact"
         if ok_counter else f"no violation: {lhs} ≥ {rhs}")
 
 
@@ -243,8 +245,8 @@ CONTROLS = (
             lambda: [_counter_step("PSD G = diag(1, 0), α = 1/2", _SWAP, sp.diag(1, 0),
                                    sp.diag(1, 0), 0, 1, sp.Rational(1, 2))]),
     Control("B not a function of G: ‖M − cB‖_F ≥ ‖[M,G]‖_F/(2‖G‖_2) for any symmetric B",
-            lambda: [_commutator_identity(False),
-                     _counter_step("B = M, c = 1", _SWAP, sp.diag(1, 0), _SWAP, 1, 1, 2)]),
+            lambda: [_counter_step("B = M, c = 1", _SWAP, sp.diag(1, 0), _SWAP, 1, 1, 2),
+                     _commutator_identity(False)]),
     Control("converse: [M, G] = 0 implies M = cG^α for some c (zero NFA defect)",
             lambda: [_converse_step()]),
 )
