@@ -186,3 +186,13 @@ def test_run_grid_on_a_dask_cluster(tmp_path):
         runs = run_grid(_tiny(2), tmp_path, scheduler=cluster.scheduler_address)
     assert [r["seed"] for r in runs] == [0, 1] and all(r["status"] == "ok" for r in runs)
     assert len(read_store(tmp_path / gridmod.STORE_NAME)) == 2
+
+
+def test_the_grid_file_in_the_docs_loads(tmp_path):
+    text = (Path(__file__).parents[2] / "docs" / "experiments.md").read_text(encoding="utf-8")
+    block = text.split("```toml\n", 1)[1].split("```", 1)[0]
+    p = tmp_path / "docs-grid.toml"
+    p.write_text(block)
+    cfgs = load_grid(p)
+    assert len(cfgs) == 2 * 3 * 2 * 2 * 2 * 2
+    assert {c.lr for c in cfgs if c.optimizer == "adam"} == {0.002}
