@@ -72,11 +72,12 @@ class SeriesMatrix:
 
     def view(self, kind: str) -> list[list[int]]:
         """``rows_fwd``/``cols_fwd``: per row/column, coefficients 0..k concatenated;
-        ``rows_rev``/``cols_rev``: the same with k..0; ``entries``: per entry, 0..k."""
+        ``rows_rev``/``cols_rev``: the same with k..0; ``entries``: per entry, 0..k;
+        ``weighted``: per entry, ``j * C[j]`` for j = 0..k."""
         v = self._views.get(kind)
         if v is None:
             n = self.rows if kind.startswith("rows") else self.cols
-            if kind == "entries":
+            if kind in ("entries", "weighted"):
                 n = self.rows * self.cols
             v = [[] for _ in range(n)]
             for flat in self.coeffs:
@@ -100,6 +101,10 @@ def _extend_view(kind: str, view: list[list[int]], flat: list[int], r: int, c: i
     if kind == "entries":
         for lst, x in zip(view, flat, strict=True):
             lst.append(x)
+    elif kind == "weighted":  # k * C[k], the series of s * d/ds
+        k = len(view[0]) if view else 0
+        for lst, x in zip(view, flat, strict=True):
+            lst.append(k * x)
     elif kind == "rows_fwd":
         for i in range(r):
             view[i].extend(flat[i * c : (i + 1) * c])
@@ -244,14 +249,13 @@ def activation_next(
         else:  # pragma: no cover - validated upstream
             raise ValueError(name)
         return
-    ez = z.view("entries")
-    weights = range(1, k + 1)
+    wz = z.view("weighted")
 
     def deriv_conv(series: SeriesMatrix) -> list[int]:
         es = series.view("entries")
         return [
-            (sum(map(mul, map(mul, weights, x[1 : k + 1]), y[k - 1 :: -1])) >> F) // k
-            for x, y in zip(ez, es, strict=True)
+            (sum(map(mul, x[1 : k + 1], y[k - 1 :: -1])) >> F) // k
+            for x, y in zip(wz, es, strict=True)
         ]
 
     if name == "softplus":

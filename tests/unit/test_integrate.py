@@ -168,3 +168,22 @@ def test_leaky_relu_keeps_moving_after_the_crossing():
 def test_preactivation_exactly_zero_at_start_is_rejected():
     with pytest.raises(InputError, match="exactly 0"):
         integrate(chain("relu", w=(Fr(0), Fr(1))))
+
+
+def test_sliding_mode_is_reported_not_integrated_through():
+    # sample 1's unit is pushed onto its kink from both sides (a Filippov sliding mode)
+    p = Problem(
+        widths=(2, 1, 1),
+        activation="relu",
+        X=((Fr(1), Fr(1)), (Fr(0), Fr(1))),
+        Y=((Fr(-5), Fr(3)),),
+        weights=(((Fr(1, 10), Fr(1)),), ((Fr(1, 2),),)),
+        times=(Fr(1),),
+        dps=30,
+    )
+    tr = integrate(p)
+    assert tr.status == "failed" and "sliding mode" in tr.message
+    assert len(tr.events) == 1 and tr.times == []
+    # control: with a target that does not push back, the same crossing is integrated through
+    ok = integrate(dataclasses.replace(p, Y=((Fr(-5), Fr(0)),)))
+    assert ok.status == "success"
