@@ -298,7 +298,8 @@ def _random_step(name: str, seed: int = 7, nets=_PROOF_NETS, **kw) -> Step:
     return Step(
         f"random rational point (seed {seed}), σ = {name}{lam}: d/dt({what}) for every hidden "
         "unit, pre-activations away from 0",
-        r"\tfrac{d}{dt}\big(\|W_l[j,:]\|^2 \mp \|W_{l+1}[:,j]\|^2\big) = 0",
+        r"\tfrac{d}{dt}\big(\|W_l[j,:]\|^2 " + ("+" if kw.get("squared_sign", -1) == 1 else "-")
+        + r" \|W_{l+1}[:,j]\|^2\big) = 0",
         "random", outcome, "; ".join(ev for _, ev in results))
 
 
