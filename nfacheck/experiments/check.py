@@ -145,7 +145,8 @@ def rows(quick: bool, workdir: Path) -> Iterator[CheckRow]:
     ctrl_refuted = bool(lin) and all(v <= LINEAR_MAX for v in lin.values())
     yield CheckRow(
         "experiments",
-        f"nonlinear (relu, tanh): NFA fails (residual at 1/L ≥ {NONLINEAR_MIN})",
+        f"nonlinear ({', '.join(sorted({r['activation'] for r in nl}))}): NFA fails "
+        f"(residual at 1/L ≥ {NONLINEAR_MIN})",
         "confirmed" if holds else "refuted",
         f"{method}: gd, balanced init, λ=0; commutator bound reported",
         f"{int(ctrl_refuted)}/1 refuted (linear net, same run: residual ≤ {LINEAR_MAX})",
