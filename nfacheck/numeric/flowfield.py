@@ -142,7 +142,7 @@ class NetworkField:
                     wk = W[0].coeffs[k]
                     zk = self._flint_x(wk, w[1], False) if flint else self._times_x(wk, w[1])
                 else:
-                    zk = cauchy_matmul(W[l], a[l - 1], k, backend=backend)
+                    zk = cauchy_matmul(W[l], a[l - 1], k, backend=backend, frac_bits=F)
                 z[l].append([v >> F for v in zk])
                 if l < L - 1:
                     activation_next(act, z[l], a[l], ds[l], aux[l], k, F, masks[l])
@@ -152,7 +152,9 @@ class NetworkField:
             dk = z[L - 1].coeffs[k]
             delta[L - 1].append([u - v for u, v in zip(dk, self.Y, strict=True)] if k == 0 else dk)
             for l in range(L - 2, -1, -1):
-                gk = cauchy_matmul(W[l + 1], delta[l + 1], k, trans_p=True, backend=backend)
+                gk = cauchy_matmul(
+                    W[l + 1], delta[l + 1], k, trans_p=True, backend=backend, frac_bits=F
+                )
                 g[l].append([v >> F for v in gk])
                 if act == "linear":
                     delta[l].append(g[l].coeffs[k])
@@ -168,7 +170,9 @@ class NetworkField:
                     dl = delta[0].coeffs[k]
                     gu = self._flint_x(dl, w[1], True) if flint else self._times_xt(dl, w[1])
                 else:
-                    gu = cauchy_matmul(delta[l], a[l - 1], k, trans_q=True, backend=backend)
+                    gu = cauchy_matmul(
+                        delta[l], a[l - 1], k, trans_q=True, backend=backend, frac_bits=F
+                    )
                 wk = W[l].coeffs[k]
                 lam, sh, kk = self.lam, 2 * F, k + 1
                 W[l].append(
@@ -177,10 +181,6 @@ class NetworkField:
         return Expansion(W=W, z=z[:-1], h0=h0)
 
     # -- order-0 quantities ------------------------------------------------------------
-    def hidden_preactivations(self, weights: list[list[int]]) -> list[list[int]]:
-        """Fixed-point hidden pre-activations ``z_1 ... z_{L-1}`` (flat), current sign pattern."""
-        return [zz.coeffs[0] for zz in self.expand(weights, 0, 0, with_z=True).z]
-
     def losses(self, weights: list[list[int]]) -> tuple[Fraction, Fraction]:
         """(data loss, full loss with the lambda term) as exact rationals of the fixed-point
         values: ``sum (f - y)^2 / (2n)`` and ``+ (lambda/2) sum |W|^2``."""

@@ -51,14 +51,14 @@ class SeriesMatrix:
     on first request and then kept up to date by :meth:`append`.
     """
 
-    __slots__ = ("rows", "cols", "coeffs", "_views", "_flint", "_flint_t")
+    __slots__ = ("rows", "cols", "coeffs", "_views", "_flint", "_bits")
 
     def __init__(self, rows: int, cols: int, first: list[int] | None = None) -> None:
         self.rows, self.cols = rows, cols
         self.coeffs: list[list[int]] = []
         self._views: dict[str, list[list[int]]] = {}
-        self._flint: list = []
-        self._flint_t: list = []
+        self._flint: dict = {}
+        self._bits: list[int] = []
         if first is not None:
             self.append(first)
 
@@ -85,16 +85,26 @@ class SeriesMatrix:
             self._views[kind] = v
         return v
 
-    def flint(self, k: int, transpose: bool = False):
-        """Coefficient k as a python-flint ``fmpz_mat`` (converted once, then cached)."""
-        import flint
+    def bits(self, k: int) -> int:
+        """Bit length of the largest entry of coefficient k (so |C[k]| < 2**bits, fixed point)."""
+        while len(self._bits) <= k:
+            flat = self.coeffs[len(self._bits)]
+            self._bits.append(max(max(flat), -min(flat)).bit_length() if flat else 0)
+        return self._bits[k]
 
-        cache = self._flint_t if transpose else self._flint
-        while len(cache) <= k:
-            j = len(cache)
-            m = flint.fmpz_mat(self.rows, self.cols, self.coeffs[j])
-            cache.append(m.transpose() if transpose else m)
-        return cache[k]
+    def flint(self, k: int, transpose: bool = False, shift: int = 0):
+        """Coefficient k shifted right by ``shift`` bits as a python-flint ``fmpz_mat`` (cached)."""
+        key = (k, transpose, shift)
+        m = self._flint.get(key)
+        if m is None:
+            import flint
+
+            flat = self.coeffs[k] if not shift else [v >> shift for v in self.coeffs[k]]
+            m = flint.fmpz_mat(self.rows, self.cols, flat)
+            if transpose:
+                m = m.transpose()
+            self._flint[key] = m
+        return m
 
 
 def _extend_view(kind: str, view: list[list[int]], flat: list[int], r: int, c: int) -> None:
@@ -129,18 +139,17 @@ def cauchy_matmul(
     trans_p: bool = False,
     trans_q: bool = False,
     backend: str = "python",
+    frac_bits: int | None = None,
 ) -> list[int]:
     """Coefficient k of ``op(P)(s) @ op(Q)(s)``, unscaled (a multiple of 2**-2F).
 
     ``op`` is the transpose when ``trans_*`` is set. Both series must hold coefficients 0..k.
-    The caller shifts the result right by F.
+    The caller shifts the result right by F. With the flint backend and ``frac_bits`` given,
+    operands are truncated to the bits that can reach 2**-F in the result (see
+    :func:`_cauchy_flint`).
     """
     if backend == "flint":
-        acc = None
-        for j in range(k + 1):
-            term = p.flint(j, trans_p) * q.flint(k - j, trans_q)
-            acc = term if acc is None else acc + term
-        return [int(x) for x in acc.entries()]
+        return _cauchy_flint(p, q, k, trans_p, trans_q, frac_bits)
     # rows of op(P) with coefficients 0..k, columns of op(Q) with coefficients k..0
     prow = p.view("cols_fwd" if trans_p else "rows_fwd")
     qcol = q.view("rows_rev" if trans_q else "cols_rev")
@@ -148,6 +157,29 @@ def cauchy_matmul(
     if skip:
         qcol = [col[skip:] for col in qcol]
     return [sum(map(mul, r, col)) for r in prow for col in qcol]
+
+
+def _cauchy_flint(p, q, k, trans_p, trans_q, frac_bits):
+    """Sum of fmpz_mat products P[j] Q[k-j]. Each term needs absolute accuracy 2**(F - g) in
+    the unscaled (2**-2F) sum, so P[j] may lose its lowest F - g - bits(Q[k-j]) - log2(inner)
+    bits, and Q[k-j] likewise: high-order coefficients then multiply as short integers.
+    Shifts are rounded down to multiples of 32 so that the truncated copies are reused."""
+    inner = p.rows if trans_p else p.cols
+    budget = None
+    if frac_bits is not None:
+        budget = frac_bits - 16 - (k + 1).bit_length() - inner.bit_length()
+    acc = None
+    for j in range(k + 1):
+        i = k - j
+        rp = rq = 0
+        if budget is not None:
+            rp = max(0, budget - q.bits(i)) & ~31
+            rq = max(0, budget - p.bits(j)) & ~31
+        term = p.flint(j, trans_p, rp) * q.flint(i, trans_q, rq)
+        if rp + rq:
+            term = term * (1 << (rp + rq))
+        acc = term if acc is None else acc + term
+    return [int(x) for x in acc.entries()]
 
 
 def elementwise_cauchy(a: SeriesMatrix, b: SeriesMatrix, k: int) -> list[int]:
