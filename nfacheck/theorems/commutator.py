@@ -1,8 +1,9 @@
-"""The commutator obstruction to the NFA: ‖M − cG^α‖_F ≥ ‖[M,G]‖_F / (2‖G‖_2) for all c, α > 0.
+"""The commutator obstruction to the NFA: ‖M − cG^α‖_F ≥ ‖[M,G]‖_F / (2‖G‖_2) for all c, α > 0,
+and its sharp form with constant 1 for PSD G (proved in G's eigenbasis).
 
-[M, G] = [M − cG^α, G] because G^α commutes with G, and ‖[A, G]‖_F ≤ 2‖A‖_F‖G‖_2. Controls
-exercise both lemmas: an indefinite G with the factor 2 dropped, a denominator too small, a
-matrix B that is not a function of G, and the false converse.
+[M, G] = [M − cG^α, G] because G^α commutes with G; then ‖[A, G]‖_F ≤ 2‖A‖_F‖G‖_2 (≤ ‖A‖_F‖G‖_2
+for PSD G). Controls: an indefinite G, constants too strong, a B that is not a function of G, and
+the false converse.
 """
 
 from __future__ import annotations
@@ -15,18 +16,23 @@ import sympy as sp
 from ..symbolic.pointwise import decide_zero
 from ..symbolic.spectral import (
     commutes_in_eigenbasis,
+    diagonal_commutator_entry,
     diagonal_powers_commute,
+    eigenbasis_commutator_residual,
+    frobenius_invariance_residual,
     mp_frobenius,
     mp_matrix,
     mp_spectral_norm,
     mp_sym_power,
     random_psd,
     random_symmetric,
+    spread_factorisation,
+    trace_is_cyclic,
 )
 from . import register
 from .base import Control, Step, Theorem
 
-__all__ = ["THEOREM", "prove", "exact_sides"]
+__all__ = ["THEOREM", "THEOREM_SHARP", "prove", "prove_sharp", "exact_sides"]
 
 _DPS = 50
 _REF_FUNC = "Higham, Functions of Matrices (SIAM 2008), Thm 1.13: f(G) commutes with G"
@@ -118,22 +124,26 @@ def _frobenius_lemma() -> Step:
         _REF_FROB)
 
 
-def _deduction_steps() -> list[Step]:
+def _deduction_steps(k: int = 2) -> list[Step]:
+    """From ‖[A,G]‖_F ≤ k‖A‖_F‖G‖_2 (k = 2, or 1 for the sharp form) to the bound."""
     x, t = sp.symbols("x t", nonnegative=True)
     a, g, m = sp.symbols("a g m", positive=True)
-    # x = ‖[M,G]‖_F = ‖[A,G]‖_F = 2ag − t with slack t ≥ 0
-    gap = sp.simplify(a - (2 * a * g - t) / (2 * g))
-    rel = sp.simplify(a / m - (2 * a * g - t) / (2 * g * m))
-    ok1 = gap == t / (2 * g) and gap.is_nonnegative
-    ok2 = sp.simplify(rel - t / (2 * g * m)) == 0 and rel.is_nonnegative
+    # x = ‖[M,G]‖_F = ‖[A,G]‖_F = k a g − t with slack t ≥ 0
+    gap = sp.simplify(a - (k * a * g - t) / (k * g))
+    rel = sp.simplify(a / m - (k * a * g - t) / (k * g * m))
+    ok1 = sp.simplify(gap - t / (k * g)) == 0 and gap.is_nonnegative
+    ok2 = sp.simplify(rel - t / (k * g * m)) == 0 and rel.is_nonnegative
+    kk, kt = ("2", "2") if k == 2 else ("", "")
     return [
-        Step("with A = M − cG^α: ‖[M,G]‖_F = ‖[A,G]‖_F = 2‖A‖_F‖G‖_2 − t for some t ≥ 0, so "
-             "‖A‖_F − ‖[M,G]‖_F/(2‖G‖_2) = t/(2‖G‖_2) ≥ 0 (‖G‖_2 > 0 as G ≠ 0)",
-             r"\|M-cG^\alpha\|_F - \frac{\|[M,G]\|_F}{2\|G\|_2} = \frac{t}{2\|G\|_2}\ge 0",
+        Step(f"with A = M − cG^α: ‖[M,G]‖_F = ‖[A,G]‖_F = {kk}‖A‖_F‖G‖_2 − t for some t ≥ 0, so "
+             f"‖A‖_F − ‖[M,G]‖_F/({kk}‖G‖_2) = t/({kk}‖G‖_2) ≥ 0 (‖G‖_2 > 0 as G ≠ 0)",
+             r"\|M-cG^\alpha\|_F - \frac{\|[M,G]\|_F}{" + kt + r"\|G\|_2} = \frac{t}{" + kt
+             + r"\|G\|_2}\ge 0",
              "symbolic", "holds" if ok1 else "unknown", f"gap simplifies to {gap}"),
-        Step("relative version: dividing by ‖M‖_F > 0, min_c ‖M − cG^α‖_F/‖M‖_F ≥ "
-             "‖[M,G]‖_F/(2‖G‖_2‖M‖_F)",
-             r"\min_c\frac{\|M-cG^\alpha\|_F}{\|M\|_F}\ge\frac{\|[M,G]\|_F}{2\|G\|_2\|M\|_F}",
+        Step(f"relative version: dividing by ‖M‖_F > 0, min_c ‖M − cG^α‖_F/‖M‖_F ≥ "
+             f"‖[M,G]‖_F/({kk}‖G‖_2‖M‖_F)",
+             r"\min_c\frac{\|M-cG^\alpha\|_F}{\|M\|_F}\ge\frac{\|[M,G]\|_F}{" + kt
+             + r"\|G\|_2\|M\|_F}",
              "symbolic", "holds" if ok2 else "unknown", f"relative gap simplifies to {rel}"),
     ]
 
@@ -276,4 +286,123 @@ THEOREM = register(Theorem(
     prove=prove,
     controls=CONTROLS,
     lemmas=("functions of G commute with G", "‖[A,G]‖_F ≤ 2‖A‖_F‖G‖_2"),
+))
+
+
+# --- the sharp constant for PSD G -------------------------------------------------------------
+
+def _sharp_lemma_steps() -> list[Step]:
+    eig = eigenbasis_commutator_residual()
+    eig_ok = eig == 0 or eig == sp.ZeroMatrix(*eig.shape)
+    frob = frobenius_invariance_residual()
+    frob_ok = trace_is_cyclic() and frob == 0
+    entry = diagonal_commutator_entry()
+    spread, signed = spread_factorisation()
+    # summand identity: g²Ã² − Ã²(λ_j − λ_i)² = Ã²(g − λ_j + λ_i)(g + λ_j − λ_i)
+    at, li, lj, g = sp.symbols("a l_i l_j g", real=True)
+    summand = sp.expand(g**2 * at**2 - at**2 * (lj - li) ** 2
+                        - at**2 * (g - lj + li) * (g + lj - li))
+    return [
+        Step("in G's eigenbasis (G = QΛQᵀ, Q orthogonal, A = QÃQᵀ): [A, G] = Q[Ã, Λ]Qᵀ, "
+             "symbolic n",
+             r"[A,G] = Q\,[\tilde A,\Lambda]\,Q^\top", "symbolic",
+             "holds" if eig_ok else "unknown", f"residual {'0' if eig_ok else eig}"),
+        Step("orthogonal invariance ‖QBQᵀ‖_F = ‖B‖_F: QᵀQ = I, then tr(XY) = tr(YX) (index sums "
+             "equal up to relabelling), symbolic n",
+             r"\|QBQ^\top\|_F^2 = \operatorname{tr}(QB^\top BQ^\top) = "
+             r"\operatorname{tr}(B^\top B) = \|B\|_F^2",
+             "symbolic", "holds" if frob_ok else "unknown",
+             f"trace cyclic: {trace_is_cyclic()}; residual {frob}"),
+        Step("entries: ([Ã, Λ])_ij = Ã_ij(λ_j − λ_i) (index sums with Kronecker deltas, "
+             "symbolic n)",
+             r"([\tilde A,\Lambda])_{ij} = \tilde a_{ij}(\lambda_j-\lambda_i)", "symbolic",
+             "holds" if entry == 0 else "unknown", f"residual {entry}"),
+        Step("for eigenvalues λ_i, λ_j ∈ [0, ‖G‖_2] (G PSD): ‖G‖_2² − (λ_j − λ_i)² = "
+             "(g − λ_j + λ_i)(g + λ_j − λ_i) with both factors ≥ 0, so summing "
+             "Ã_ij²(λ_j − λ_i)² ≤ ‖G‖_2² Ã_ij² over i, j gives ‖[A, G]‖_F ≤ ‖G‖_2‖A‖_F",
+             r"\|[A,G]\|_F^2 = \sum_{ij}\tilde a_{ij}^2(\lambda_j-\lambda_i)^2 \le "
+             r"\|G\|_2^2\sum_{ij}\tilde a_{ij}^2 = \|G\|_2^2\|A\|_F^2",
+             "symbolic", "holds" if spread == 0 and signed and summand == 0 else "unknown",
+             f"factorisation residual {spread}; factors signed: {signed}; summand residual "
+             f"{summand}"),
+    ]
+
+
+def _sharp_spot_check() -> Step:
+    rng = random.Random(14)
+    worst = mpmath.mpf(0)
+    with mpmath.workdps(_DPS):
+        for k in range(24):
+            size = 2 + k % 4
+            A = mp_matrix(random_symmetric(rng, size))
+            G = mp_matrix(random_psd(rng, size, rank=size - k % 2))
+            worst = max(worst, mp_frobenius(_comm(A, G)) / (mp_frobenius(A)
+                                                           * mp_spectral_norm(G)))
+        shown = mpmath.nstr(worst, 6)
+    return Step(f"24 random rational pairs (seed 14, symmetric A, PSD G, sizes 2–5) at {_DPS} "
+                "digits", r"\|[A,G]\|_F \le \|A\|_F\|G\|_2", "random",
+                "holds" if worst <= 1 else "fails",
+                f"max ‖[A,G]‖_F/(‖A‖_F‖G‖_2) = {shown} ≤ 1")
+
+
+def _sharp_tight_step() -> Step:
+    c = sp.Symbol("c", real=True)
+    M, G = _SWAP, sp.diag(1, 0)  # G^α = G for every α > 0
+    defect = sp.expand(sum(e**2 for e in M - c * G))
+    cstar = sp.solve(sp.diff(defect, c), c)[0]
+    lhs, rhs = defect.subs(c, cstar), sum(e**2 for e in _comm(M, G))
+    return Step("the constant 1 is attained: M = [[0,1],[1,0]], G = diag(1, 0) (G^α = G), "
+                "min_c ‖M − cG^α‖_F² = ‖[M,G]‖_F²/‖G‖_2²",
+                r"\min_c\|M-cG^\alpha\|_F^2 = 2 = \frac{\|[M,G]\|_F^2}{\|G\|_2^2}", "instance",
+                "holds" if lhs == rhs == 2 else "unknown",
+                f"min at c = {cstar}: {lhs}; ‖[M,G]‖_F²/‖G‖_2² = {rhs} (exact)")
+
+
+def _spread_fails_for_indefinite() -> Step:
+    a, b, g = sp.symbols("a b g", real=True)
+    outcome, ev = decide_zero(sp.Max(0, (a - b) ** 2 - g**2).subs({a: 1, b: -1, g: 1}))
+    return Step("eigenvalues in [−‖G‖_2, ‖G‖_2] (G only symmetric): (λ_j − λ_i)² ≤ ‖G‖_2²",
+                r"(\lambda_j-\lambda_i)^2 \le \|G\|_2^2", "symbolic", outcome,
+                f"excess (λ_j − λ_i)² − ‖G‖_2² at λ = 1, −1, ‖G‖_2 = 1: {ev}")
+
+
+def prove_sharp() -> list[Step]:
+    """The constant-1 bound for PSD G, every size."""
+    return [_commutator_identity(), _function_commutes_lemma(), *_sharp_lemma_steps(),
+            *_deduction_steps(1), _sharp_spot_check(), _random_step(factor=1, seed=15),
+            _sharp_tight_step()]
+
+
+SHARP_CONTROLS = (
+    Control("constant 9/10: ‖M − cG^α‖_F ≥ ‖[M,G]‖_F/((9/10)‖G‖_2) (PSD G)",
+            lambda: [_counter_step("M = [[0,1],[1,0]], G = diag(1, 0), α = 1, c = 0 (the "
+                                   "minimiser)", _SWAP, sp.diag(1, 0), sp.diag(1, 0), 0, 1,
+                                   sp.Rational(9, 10))]),
+    Control("G only symmetric (α = 1): ‖M − cG‖_F ≥ ‖[M,G]‖_F/‖G‖_2",
+            lambda: [_counter_step("indefinite G", _SWAP, sp.diag(1, -1), sp.diag(1, -1), 0, 1,
+                                   1), _spread_fails_for_indefinite()]),
+)
+
+THEOREM_SHARP = register(Theorem(
+    id="nfa-commutator-obstruction-sharp",
+    title="Commutator lower bound on the NFA defect, sharp constant for PSD G",
+    statement=(
+        "For symmetric M, PSD G ≠ 0, every c ∈ ℝ and α > 0: ‖M − cG^α‖_F ≥ ‖[M,G]‖_F/‖G‖_2, "
+        "twice the bound of nfa-commutator-obstruction; the constant 1 is attained, and it "
+        "fails for indefinite symmetric G (where 2 is sharp)."
+    ),
+    statement_latex=(
+        r"\forall c\in\mathbb R,\ \alpha>0:\quad \|M-cG^\alpha\|_F \ge "
+        r"\frac{\|MG-GM\|_F}{\|G\|_2}\quad (G\succeq 0)"
+    ),
+    hypotheses=(
+        "M symmetric, G symmetric PSD and G ≠ 0",
+        "G^α the PSD power through the eigendecomposition (0^α = 0)",
+    ),
+    references=(_REF_FUNC,),
+    method="eigenbasis of G: commutator entries ã_ij(λ_j − λ_i), |λ_j − λ_i| ≤ ‖G‖_2 for PSD G "
+           "(symbolic n); tight 2×2; random rational instances",
+    prove=prove_sharp,
+    controls=SHARP_CONTROLS,
+    lemmas=("functions of G commute with G",),
 ))

@@ -75,3 +75,36 @@ def test_mp_power_is_scoped_and_accurate():
 def test_converse_control_is_exact():
     step = com._converse_step()
     assert step.outcome == "fails" and "1/5" in step.evidence
+
+
+@pytest.fixture(scope="module")
+def sharp():
+    return run_theorem(get_theorem("nfa-commutator-obstruction-sharp"))
+
+
+def test_sharp_form_proved_and_controls_refuted(sharp):
+    assert sharp.status == "proved"
+    assert all(s.outcome == "holds" for s in sharp.steps)
+    assert any("attained" in s.description for s in sharp.steps)
+    assert len(sharp.controls) == 2
+    for c in sharp.controls:
+        assert c.status == "refuted" and "exact" in c.evidence
+
+
+def test_sharp_symbolic_pieces_and_their_sensitivity():
+    res = spectral.eigenbasis_commutator_residual()
+    assert res == sp.ZeroMatrix(*res.shape)
+    assert spectral.trace_is_cyclic()
+    assert spectral.frobenius_invariance_residual() == 0
+    assert spectral.diagonal_commutator_entry() == 0
+    assert spectral.spread_factorisation() == (0, True)
+    # the relabelling test does not accept a genuinely different sum: tr(XY) vs tr(XYᵀ)
+    n = sp.Symbol("n", positive=True, integer=True)
+    X, Y = sp.MatrixSymbol("X", n, n), sp.MatrixSymbol("Y", n, n)
+    assert not spectral._relabel_equal(sp.trace(X * Y).rewrite(sp.Sum),
+                                       sp.trace(X * Y.T).rewrite(sp.Sum))
+
+
+def test_sharp_random_layer_rejects_constant_below_one():
+    assert com._random_step(factor=1, seed=15).outcome == "holds"
+    assert com._random_step(factor=sp.Rational(1, 2), seed=15).outcome == "fails"
