@@ -6,7 +6,8 @@
 (b) tanh, L = 4, width 8, n = 16, dps 50, T = 10: target <= 20 s.
 (c) tanh, L = 5, width 16, n = 32, dps 50, T = 10: target <= 4 min (opt-in: --large).
 
-Usage: ``python benchmarks/bench_integrator.py [--large] [--skip-odefun] [--backends python,flint]``.
+Usage: ``python benchmarks/bench_integrator.py [--large] [--skip-odefun] [--cases a,b,c]
+[--backends python,flint]``.
 Progress goes to stderr, results to stdout.
 """
 
@@ -102,6 +103,7 @@ def main(argv=None) -> int:
     ap.add_argument("--large", action="store_true", help="also run (c), several minutes")
     ap.add_argument("--skip-odefun", action="store_true")
     ap.add_argument("--backends", default="python,flint")
+    ap.add_argument("--cases", default="a,b,c", help="which of a,b,c to run (c needs --large)")
     args = ap.parse_args(argv)
     backends = [b for b in args.backends.split(",") if b]
     if "flint" in backends:
@@ -111,6 +113,17 @@ def main(argv=None) -> int:
             backends.remove("flint")
             print("python-flint not installed: flint backend skipped")
 
+    cases_wanted = set(args.cases.split(","))
+    if "a" in cases_wanted:
+        bench_a(backends, args.skip_odefun)
+    cases = [("(b)", [8] * 5, 16, 20)] if "b" in cases_wanted else []
+    if args.large and "c" in cases_wanted:
+        cases.append(("(c)", [16] * 6, 32, 240))
+    bench_sizes(cases, backends)
+    return 0
+
+
+def bench_a(backends, skip_odefun) -> None:
     print("(a) tanh, widths [3,3,3,3], n=3, lambda=1/100, dps 30, T=1/4")
     pa = tanh_problem([3, 3, 3, 3], 3, 30, Fr(1, 4))
     res = {}
@@ -119,7 +132,7 @@ def main(argv=None) -> int:
         res[b] = run_taylor(pa, b, "(a)")
         res[b].wall = time.perf_counter() - t0
         print(f"  taylor[{b}]: {res[b].wall:.3f} s, {res[b].steps} steps, order {res[b].order}")
-    if not args.skip_odefun:
+    if not skip_odefun:
         sys.stderr.write("  (a) mpmath.odefun running...\n")
         t0 = time.perf_counter()
         ref = odefun_reference(pa)
@@ -132,9 +145,9 @@ def main(argv=None) -> int:
                     f"  ratio odefun/taylor[{b}] = {t_ode / res[b].wall:.1f}x (target >= 30x), "
                     f"max |difference| = {mpmath.nstr(diff, 3)} (target <= 1e-25)"
                 )
-    cases = [("(b)", [8] * 5, 16, 20)]
-    if args.large:
-        cases.append(("(c)", [16] * 6, 32, 240))
+
+
+def bench_sizes(cases, backends) -> None:
     for label, widths, n, target in cases:
         print(f"{label} tanh, widths {widths}, n={n}, lambda=1/100, dps 50, T=10")
         p = tanh_problem(widths, n, 50, Fr(10), seed=1)
@@ -152,7 +165,6 @@ def main(argv=None) -> int:
                 a, b = (_flat(v) for v in out.values())
                 diff = max(abs(x - y) for x, y in zip(a, b, strict=True))
             print(f"  backends agree to {mpmath.nstr(diff, 3)}")
-    return 0
 
 
 if __name__ == "__main__":
