@@ -86,10 +86,16 @@ class _Fitter:
 
 
 def residual_at(M: np.ndarray, G: np.ndarray, alpha: float) -> dict:
-    """``{"nfa_residual", "c", "nfa_residual_c1", "clamped"}`` at one exponent α."""
+    """``{"nfa_residual", "c", "nfa_residual_c1", "clamped", "rank"}`` at one exponent α.
+
+    ``rank`` counts the eigenvalues of G kept after clamping. With fewer than two distinct ones
+    the residual does not depend on α and ``alpha_fit`` means nothing (weight decay can drive a
+    deep net to such a low-rank solution).
+    """
     f = _Fitter(M, G)
     r, c, r1 = f(alpha)
-    return {"nfa_residual": r, "c": c, "nfa_residual_c1": r1, "clamped": f.clamped}
+    return {"nfa_residual": r, "c": c, "nfa_residual_c1": r1, "clamped": f.clamped,
+            "rank": int(np.count_nonzero(f.w > 0))}
 
 
 def _golden(f, a: float, b: float, tol: float = 1e-10) -> float:
@@ -182,7 +188,7 @@ def metrics(
     dict
         ``loss`` (with the decay term), ``data_loss``, ``imbalance``, ``nfa_residual``,
         ``nfa_residual_c1``, ``c``, ``alpha``, ``alpha_fit``, ``alpha_fit_residual``,
-        ``correlation``, ``commutator_bound``, ``clamped``.
+        ``correlation``, ``commutator_bound``, ``clamped``, ``rank`` (of G after clamping).
     """
     L = len(weights)
     a = 1.0 / L if alpha is None else float(alpha)

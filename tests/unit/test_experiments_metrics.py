@@ -48,7 +48,7 @@ def test_clamp_is_reported_and_degenerate_cases_are_nan():
     v = np.array([[1.0, 2.0, 0.0]])
     G = v.T @ v  # rank one
     P, clamped = m64.psd_power(G, 0.5)
-    assert clamped == 2
+    assert clamped == 2 and m64.residual_at(np.eye(3), G, 0.5)["rank"] == 1
     assert np.allclose(P, G / np.sqrt(5.0))
     assert math.isnan(m64.residual_at(np.zeros((3, 3)), G, 0.5)["nfa_residual"])
     assert m64.residual_at(np.eye(3), np.zeros((3, 3)), 0.5)["nfa_residual"] == 1.0
