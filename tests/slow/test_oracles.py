@@ -52,6 +52,11 @@ def test_saxe_modes(depth, dps):
     assert _saxe_error(depth, dps) <= mpmath.mpf(10) ** -(dps - 2)
 
 
+def test_saxe_modes_flint_backend():
+    pytest.importorskip("flint")
+    assert _saxe_error(3, 50, backend="flint") <= mpmath.mpf(10) ** -48
+
+
 @pytest.mark.parametrize("dps", [30, 50])
 @pytest.mark.parametrize("depth", [2, 3])
 def test_saxe_modes_with_weight_decay(depth, dps):
