@@ -23,6 +23,7 @@ from .solver import DenseOutput, TaylorSolver, jorba_zou_order
 __all__ = ["integrate", "Trajectory", "Event", "GUARD_DIGITS", "default_backend"]
 
 GUARD_DIGITS = 12
+LOG2_10 = Fraction(33219280949, 10**10)  # just above log2(10): bits per decimal digit
 METHODS = ("taylor",)
 BACKENDS = ("python", "flint")
 
@@ -187,9 +188,10 @@ def integrate(
     if any(t < 0 for t in out_times) or out_times != sorted(out_times):
         raise UsageError("output times must be >= 0 and increasing")
     work_digits = dps + GUARD_DIGITS
+    # extra fraction bits when every weight is small (fixed point keeps absolute precision)
     big = max([abs(v) for W in problem.weights for row in W for v in row] + [Fraction(1, 1 << 64)])
-    small_bits = max(0, -math.floor(math.log2(big)))
-    F = math.ceil(work_digits * math.log2(10)) + 8 + small_bits
+    small_bits = max(0, big.denominator.bit_length() - big.numerator.bit_length())
+    F = math.ceil(work_digits * LOG2_10) + 8 + small_bits
     K = order or jorba_zou_order(dps + 4)
     field_ = NetworkField(
         problem.widths, problem.activation, dict(problem.activation_params), problem.X,

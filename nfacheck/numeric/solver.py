@@ -81,9 +81,9 @@ class OdeSolver:
         raise NotImplementedError
 
 
-def jorba_zou_order(tol_digits: float) -> int:
+def jorba_zou_order(tol_digits: int) -> int:
     """Order p = ceil(-ln(eps)/2) + 1 that minimises the work per unit time (Jorba & Zou 2005)."""
-    return math.ceil(tol_digits * math.log(10) / 2) + 1
+    return math.ceil(Fraction(tol_digits) * Fraction(2302585093, 10**9) / 2) + 1  # ln 10
 
 
 class TaylorSolver(OdeSolver):
@@ -111,7 +111,7 @@ class TaylorSolver(OdeSolver):
         t_bound: Fraction,
         *,
         order: int,
-        tol_digits: float,
+        tol_digits: int,
         fixed_step: Fraction | None = None,
         events: list | None = None,
     ) -> None:
