@@ -15,7 +15,12 @@ def add_parser(sub) -> None:
     p.add_argument("problem", metavar="PROBLEM", help="problem file (TOML)")
     add_json_flag(p)
     p.add_argument("--dps", type=int, default=None, help="decimal digits (default: the file's)")
-    p.add_argument("--method", default="taylor", choices=["taylor"], help="integration method")
+    p.add_argument(
+        "--method",
+        default="taylor",
+        choices=["taylor", "gbs"],
+        help="taylor (adaptive Taylor series, default) or gbs (Gragg-Bulirsch-Stoer, cross-check)",
+    )
     p.add_argument(
         "--backend",
         default=None,

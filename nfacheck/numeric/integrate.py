@@ -24,7 +24,7 @@ __all__ = ["integrate", "Trajectory", "Event", "GUARD_DIGITS", "default_backend"
 
 GUARD_DIGITS = 12
 LOG2_10 = Fraction(33219280949, 10**10)  # just above log2(10): bits per decimal digit
-METHODS = ("taylor",)
+METHODS = ("taylor", "gbs")
 BACKENDS = ("python", "flint")
 
 
@@ -143,7 +143,8 @@ def integrate(
         Decimal digits of the results; default ``problem.dps``. The work uses
         ``dps + GUARD_DIGITS`` digits (fixed point with F bits).
     method
-        ``"taylor"``: adaptive Taylor series, order from ``dps`` (Jorba & Zou 2005).
+        ``"taylor"``: adaptive Taylor series, order from ``dps`` (Jorba & Zou 2005);
+        ``"gbs"``: Gragg-Bulirsch-Stoer extrapolation (smooth activations; for cross-checks).
     progress
         Called as ``progress(t, t_end)`` (Fractions) after every step.
     backend
@@ -183,6 +184,10 @@ def integrate(
             import flint  # noqa: F401
         except ImportError:
             raise UsageError("backend 'flint' needs python-flint: pip install -e .[fast]") from None
+    if method == "gbs" and (dense_output or step is not None or order is not None):
+        raise UsageError("method 'gbs' has no dense output, fixed step or order option")
+    if method == "gbs" and problem.activation in ("relu", "leaky_relu"):
+        raise UsageError("method 'gbs' does not locate relu kinks; use method 'taylor'")
     dps = int(dps if dps is not None else problem.dps)
     out_times = [Fraction(t) for t in (times if times is not None else problem.times)]
     if any(t < 0 for t in out_times) or out_times != sorted(out_times):
@@ -205,10 +210,16 @@ def integrate(
     shapes = [(problem.widths[l + 1], problem.widths[l]) for l in range(problem.depth)]
     t_end = out_times[-1] if out_times else Fraction(0)
     raw_events: list = []
-    solver = TaylorSolver(
-        field_, y0, Fraction(0), t_end, order=K, tol_digits=dps + 4, fixed_step=step,
-        events=raw_events,
-    )
+    if method == "gbs":
+        from .gbs import GBSSolver
+
+        solver = GBSSolver(field_, y0, Fraction(0), t_end, tol_digits=dps + 4, stops=out_times)
+        K = 0
+    else:
+        solver = TaylorSolver(
+            field_, y0, Fraction(0), t_end, order=K, tol_digits=dps + 4, fixed_step=step,
+            events=raw_events,
+        )
     states, reached, dense = [], [], []
     pending = list(out_times)
     while pending and pending[0] == solver.t:
@@ -218,12 +229,11 @@ def integrate(
         solver.step()
         if solver.status == "failed":
             break
-        seg = solver.dense_output()
         if dense_output:
-            dense.append(seg)
+            dense.append(solver.dense_output())
         while pending and pending[0] <= solver.t:
             t_out = pending.pop(0)
-            states.append(solver.y if t_out == solver.t else seg(t_out))
+            states.append(solver.y if t_out == solver.t else solver.dense_output()(t_out))
             reached.append(t_out)
         if progress is not None:
             progress(solver.t, t_end)

@@ -166,3 +166,8 @@ def test_tanh_net_agrees_with_mpmath_odefun():
         # negative control: the same comparison notices a different weight decay
         bad = max(abs(a - b) for a, b in zip(mine, reference(mpmath.mpf(2) / 100), strict=True))
         assert bad > mpmath.mpf(10) ** -10
+
+
+@pytest.mark.parametrize("dps", [30, 50])
+def test_saxe_modes_gbs(dps):
+    assert _saxe_error(3, dps, method="gbs") <= mpmath.mpf(10) ** -(dps - 2)

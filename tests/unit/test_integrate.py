@@ -188,3 +188,21 @@ def test_sliding_mode_is_reported_not_integrated_through():
     # control: with a target that does not push back, the same crossing is integrated through
     ok = integrate(dataclasses.replace(p, Y=((Fr(-5), Fr(0)),)))
     assert ok.status == "success"
+
+
+def test_gbs_cross_checks_taylor_on_a_tanh_net():
+    a, b = integrate(TANH, method="gbs"), integrate(TANH)
+    assert a.method == "gbs" and a.status == "success" and a.nfev > a.steps
+    with mpmath.workdps(40):
+        for wa, wb in zip(a.weights[-1], b.weights[-1], strict=True):
+            assert mpmath.mnorm(wa - wb, 1) < mpmath.mpf(10) ** -28
+        # negative control: the comparison sees a changed weight decay
+        c = integrate(dataclasses.replace(TANH, weight_decay=Fr(1, 99)), method="gbs")
+        assert mpmath.mnorm(c.weights[-1][0] - b.weights[-1][0], 1) > mpmath.mpf(10) ** -10
+
+
+def test_gbs_refuses_what_it_cannot_do():
+    with pytest.raises(UsageError, match="kinks"):
+        integrate(chain("relu", w=(Fr(1, 2), Fr(1))), method="gbs")
+    with pytest.raises(UsageError):
+        integrate(chain(), method="gbs", dense_output=True)
