@@ -339,14 +339,22 @@ def _cyclic_canonical(w: Word) -> Word:
 def trace(p: NCPoly) -> TracePoly:
     """``tr(p)`` for a square polynomial, each word in canonical cyclic form.
 
-    The identity word is kept as the symbol ``tr(I)`` (its dimension is not needed here).
+    The words may be square of different sizes (a sum of traces). The identity word becomes the
+    scalar ``tr(I) = rows`` folded into its coefficient (kept under the empty word), which needs
+    the other words to agree on one shape.
     """
+    q = p.normal()
+    shape = p.shape() if () in q.terms else None
     out: dict[Word, sp.Expr] = {}
-    for w, c in p.normal().terms.items():
+    for w, c in q.terms.items():
         if w:
             r, cc = word_shape(w)
             if sp.simplify(r - cc) != 0:
                 raise ShapeError(f"trace of a non-square word {_word_key(w)}")
+        elif shape is None:
+            raise ShapeError("trace of a multiple of the identity of unknown size")
+        else:
+            c = c * shape[0]
         cw = _cyclic_canonical(w)
         out[cw] = out.get(cw, sp.S.Zero) + c
     return TracePoly({w: _simplify_coeff(c) for w, c in out.items()})

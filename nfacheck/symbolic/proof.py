@@ -105,6 +105,9 @@ def evaluate(p: NCPoly, env: Env, shape: tuple | None = None) -> ex.Mat:
 def evaluate_trace(p: TracePoly, env: Env) -> Fraction:
     total = Fraction(0)
     for w, coef in p.terms.items():
+        if not w:  # tr(I) is already folded into the coefficient
+            total += _num(coef, env.values)
+            continue
         r, _ = word_shape(w)
         total += _num(coef, env.values) * ex.trace(_word_mat(w, env, int(r.subs(env.values))))
     return total
