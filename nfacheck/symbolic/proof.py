@@ -156,6 +156,11 @@ def _instance_report(diff: Callable[[Env], Any], instances: Sequence[Env]) -> tu
     return zero, nonzero
 
 
+def _show(tex: str, limit: int = 240) -> str:
+    """Inline LaTeX, or a note when too long to show (clipping LaTeX would break it)."""
+    return f"${tex}$" if len(tex) <= limit else f"(a {len(tex)}-character LaTeX expression)"
+
+
 def _decide(residual_zero: bool, residual_tex: str, instances: Sequence[Env], zero: list,
             nonzero: list) -> Verdict:
     n = len(instances)
@@ -171,10 +176,10 @@ def _decide(residual_zero: bool, residual_tex: str, instances: Sequence[Env], ze
         if residual_zero:
             return Verdict("fails", f"layers disagree: canonical residual is 0 but on {where} "
                                     f"the residual has an entry of size {size}")
-        return Verdict("fails", clip(f"residual ${residual_tex}$ is non-zero; on {where} it "
-                                     f"has an entry of size {size}"), residual_tex)
-    return Verdict("unknown", clip(f"canonical residual ${residual_tex}$ is not 0 and no "
-                                   f"instance separates the sides"), residual_tex)
+        return Verdict("fails", f"residual {_show(residual_tex)} is non-zero; on {where} it "
+                                f"has an entry of size {size}", residual_tex)
+    return Verdict("unknown", f"canonical residual {_show(residual_tex)} is not 0 and no "
+                              f"instance separates the sides", residual_tex)
 
 
 def check_identity(lhs: NCPoly, rhs: NCPoly, *, defs: Sequence[Rule] = (),
@@ -217,8 +222,8 @@ def calc(chain: Sequence[NCPoly], reasons: Sequence[Rule | Unfold | None], *,
             f"unfold {why.rule.name}" if isinstance(why, Unfold) else why.name)
         lines.append(f"&= {chain[i + 1].latex()} && {tex_tag(tag)}")
         if res.terms:
-            return Verdict("unknown", clip(f"step {i + 1} ({tag}) leaves the residual "
-                                           f"${res.latex()}$"), res.latex())
+            return Verdict("unknown", f"step {i + 1} ({tag}) leaves the residual "
+                                      f"{_show(res.latex())}", res.latex())
     tex = "\\begin{aligned}\n" + lines[0] + " " + " \\\\\n".join(lines[1:]) + "\n\\end{aligned}"
     return Verdict("holds", f"{len(reasons)} rewriting step(s), each checked", tex)
 
