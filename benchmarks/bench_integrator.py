@@ -30,15 +30,21 @@ def _rational_gauss(rng: random.Random, scale: Fr) -> Fr:
     return Fr(round(rng.gauss(0, 1) * 1000), 1000) * scale
 
 
-def tanh_problem(widths, n, dps, T, lam=Fr(1, 100), seed=0) -> Problem:
+def _inv_sqrt(m: int) -> Fr:
+    return Fr(100, max(1, round(m**0.5 * 100)))  # ~ 1/sqrt(m), exact rational
+
+
+def tanh_problem(widths, n, dps, T, lam=Fr(1, 100), seed=0, unit_inputs=True) -> Problem:
+    """Gaussian data and 1/sqrt(fan_in) weights, rounded to rationals. With ``unit_inputs`` the
+    inputs are x ~ N(0, I/d) (|x| ~ 1, the usual normalisation); otherwise N(0, I)."""
     rng = random.Random(seed)
     d, k = widths[0], widths[-1]
-    X = tuple(tuple(_rational_gauss(rng, Fr(1)) for _ in range(n)) for _ in range(d))
+    xs = _inv_sqrt(d) if unit_inputs else Fr(1)
+    X = tuple(tuple(_rational_gauss(rng, xs) for _ in range(n)) for _ in range(d))
     Y = tuple(tuple(_rational_gauss(rng, Fr(1, 2)) for _ in range(n)) for _ in range(k))
     weights = []
     for l in range(len(widths) - 1):
-        fan_in = widths[l]
-        scale = Fr(1, 1) / Fr(max(1, round(fan_in**0.5 * 100)), 100)
+        scale = _inv_sqrt(widths[l])
         weights.append(
             tuple(
                 tuple(_rational_gauss(rng, scale) for _ in range(widths[l]))
@@ -104,6 +110,11 @@ def main(argv=None) -> int:
     ap.add_argument("--skip-odefun", action="store_true")
     ap.add_argument("--backends", default="python,flint")
     ap.add_argument("--cases", default="a,b,c", help="which of a,b,c to run (c needs --large)")
+    ap.add_argument(
+        "--raw-inputs",
+        action="store_true",
+        help="(b), (c): inputs x ~ N(0, I) instead of N(0, I/d): a stiffer flow, more steps",
+    )
     args = ap.parse_args(argv)
     backends = [b for b in args.backends.split(",") if b]
     if "flint" in backends:
@@ -119,7 +130,7 @@ def main(argv=None) -> int:
     cases = [("(b)", [8] * 5, 16, 20)] if "b" in cases_wanted else []
     if args.large and "c" in cases_wanted:
         cases.append(("(c)", [16] * 6, 32, 240))
-    bench_sizes(cases, backends)
+    bench_sizes(cases, backends, unit_inputs=not args.raw_inputs)
     return 0
 
 
@@ -147,10 +158,11 @@ def bench_a(backends, skip_odefun) -> None:
                 )
 
 
-def bench_sizes(cases, backends) -> None:
+def bench_sizes(cases, backends, unit_inputs: bool = True) -> None:
     for label, widths, n, target in cases:
-        print(f"{label} tanh, widths {widths}, n={n}, lambda=1/100, dps 50, T=10")
-        p = tanh_problem(widths, n, 50, Fr(10), seed=1)
+        xdist = "N(0, I/d)" if unit_inputs else "N(0, I)"
+        print(f"{label} tanh, widths {widths}, n={n}, x ~ {xdist}, lambda=1/100, dps 50, T=10")
+        p = tanh_problem(widths, n, 50, Fr(10), seed=1, unit_inputs=unit_inputs)
         out = {}
         for b in backends:
             t0 = time.perf_counter()
