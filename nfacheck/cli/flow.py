@@ -73,7 +73,7 @@ def run(args) -> int:
     provenance = {
         "dps": dps,
         "method": traj.method,
-        "order": traj.order,
+        "order": traj.order if traj.method == "taylor" else None,
         "steps": traj.steps,
         "nfev": traj.nfev,
         "status": traj.status,
@@ -101,7 +101,9 @@ def run(args) -> int:
                 for row in w:
                     print("    " + "  ".join(row))
         print(
-            f"\n{traj.status}: {traj.steps} steps, order {traj.order}, dps {dps}, "
+            f"\n{traj.status}: {traj.method}, {traj.steps} steps"
+            + (f", order {traj.order}" if traj.method == "taylor" else "")
+            + f", dps {dps}, "
             f"backend {traj.backend}, {len(traj.events)} events, {traj.seconds:.2f} s"
         )
     if traj.status != "success":
