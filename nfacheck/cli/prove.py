@@ -34,7 +34,7 @@ def run(args) -> int:
     if args.write_docs:
         from ..theorems.docs import write_pages
 
-        for path in write_pages(results, args.write_docs):
+        for path in write_pages(results, args.write_docs, index=not args.ids):
             sys.stderr.write(f"[prove] wrote {path}\n")
     ok = all(r.ok for r in results)
     if args.json:

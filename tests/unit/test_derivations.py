@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from nfacheck.theorems import all_theorems, run_theorem
-from nfacheck.theorems.docs import page_name, render_markdown
+from nfacheck.theorems.docs import INDEX, page_name, render_index, render_markdown
 
 PAGES = Path(__file__).resolve().parents[2] / "docs" / "derivations"
 REGEN = "regenerate with: nfacheck prove --write-docs docs/derivations"
@@ -31,8 +31,16 @@ def test_every_theorem_has_a_page_matching_the_generator(results):
     assert not drifted, f"pages out of date {drifted}; {REGEN}"
 
 
+def test_index_matches_the_generator(results):
+    index = PAGES / INDEX
+    assert index.exists(), REGEN
+    assert index.read_text(encoding="utf-8") == render_index(results.values()), REGEN
+    for tid in results:
+        assert f"]({page_name(tid)})" in index.read_text(encoding="utf-8")
+
+
 def test_no_stray_pages(results):
-    stray = {p.stem for p in PAGES.glob("*.md")} - set(results)
+    stray = {p.name for p in PAGES.glob("*.md")} - {page_name(t) for t in results} - {INDEX}
     assert not stray, f"pages without a theorem: {sorted(stray)}"
 
 
