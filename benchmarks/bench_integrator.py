@@ -52,8 +52,14 @@ def tanh_problem(widths, n, dps, T, lam=Fr(1, 100), seed=0, unit_inputs=True) ->
             )
         )
     return Problem(
-        widths=tuple(widths), activation="tanh", X=X, Y=Y, weights=tuple(weights),
-        weight_decay=lam, times=(Fr(T),), dps=dps,
+        widths=tuple(widths),
+        activation="tanh",
+        X=X,
+        Y=Y,
+        weights=tuple(weights),
+        weight_decay=lam,
+        times=(Fr(T),),
+        dps=dps,
     )
 
 

@@ -56,8 +56,9 @@ def run(args) -> int:
         bar.refresh()
 
     with bar:
-        traj = integrate(problem, dps=dps, method=args.method, backend=args.backend,
-                         progress=report)
+        traj = integrate(
+            problem, dps=dps, method=args.method, backend=args.backend, progress=report
+        )
     states = []
     for t, ws, loss in zip(traj.times, traj.weights, traj.losses, strict=True):
         states.append(
@@ -84,8 +85,13 @@ def run(args) -> int:
         "source": problem.source,
         "seconds": round(traj.seconds, 3),
         "events": [
-            {"t": _digits(e.t, dps), "layer": e.layer, "unit": e.unit, "sample": e.sample,
-             "direction": e.direction}
+            {
+                "t": _digits(e.t, dps),
+                "layer": e.layer,
+                "unit": e.unit,
+                "sample": e.sample,
+                "direction": e.direction,
+            }
             for e in traj.events
         ],
     }

@@ -54,14 +54,19 @@ class GBSSolver(OdeSolver):
         F = self.field.F
         hh = hfix // n
         z_prev = y
-        z = [[a + ((hh * b) >> F) for a, b in zip(ya, fa, strict=True)]
-             for ya, fa in zip(y, f0, strict=True)]
+        z = [
+            [a + ((hh * b) >> F) for a, b in zip(ya, fa, strict=True)]
+            for ya, fa in zip(y, f0, strict=True)
+        ]
         for _ in range(n - 1):
             fz = self._f(z)
-            z_prev, z = z, [
-                [a + ((2 * hh * b) >> F) for a, b in zip(pa, fa, strict=True)]
-                for pa, fa in zip(z_prev, fz, strict=True)
-            ]
+            z_prev, z = (
+                z,
+                [
+                    [a + ((2 * hh * b) >> F) for a, b in zip(pa, fa, strict=True)]
+                    for pa, fa in zip(z_prev, fz, strict=True)
+                ],
+            )
         fz = self._f(z)
         return [
             [(p + c + ((hh * b) >> F)) // 2 for p, c, b in zip(pa, ca, fa, strict=True)]
@@ -78,15 +83,20 @@ class GBSSolver(OdeSolver):
             row = [self._midpoint(self.y, f0, hfix, n)]
             for k in range(1, j + 1):
                 num, den = n * n, ns[j - k] ** 2
-                row.append([
-                    [a + (a - b) * den // (num - den) for a, b in zip(ra, pa, strict=True)]
-                    for ra, pa in zip(row[k - 1], table[j - 1][k - 1], strict=True)
-                ])
+                row.append(
+                    [
+                        [a + (a - b) * den // (num - den) for a, b in zip(ra, pa, strict=True)]
+                        for ra, pa in zip(row[k - 1], table[j - 1][k - 1], strict=True)
+                    ]
+                )
             ns.append(n)
             table.append(row)
             if j >= 1:
-                err = max(abs(a - b) for ra, pa in zip(row[j], row[j - 1], strict=True)
-                          for a, b in zip(ra, pa, strict=True))
+                err = max(
+                    abs(a - b)
+                    for ra, pa in zip(row[j], row[j - 1], strict=True)
+                    for a, b in zip(ra, pa, strict=True)
+                )
                 if err * 10**self.tol_digits <= scale:
                     return row[j], j, err, scale
         return None
@@ -118,9 +128,12 @@ class GBSSolver(OdeSolver):
         """h * 0.94 (0.65 tol / err_j)^(1/(2j+1)) for the converged column j (HNW II.9)."""
         with mpmath.mp.workprec(64):
             tol = mpmath.mpf(scale) * mpmath.mpf(10) ** (-self.tol_digits)
-            fac = mpmath.mpf(4) if err == 0 else mpmath.mpf("0.94") * (
-                mpmath.mpf("0.65") * tol / err
-            ) ** (mpmath.mpf(1) / (2 * j + 1))
+            fac = (
+                mpmath.mpf(4)
+                if err == 0
+                else mpmath.mpf("0.94")
+                * (mpmath.mpf("0.65") * tol / err) ** (mpmath.mpf(1) / (2 * j + 1))
+            )
             fac = min(max(fac, mpmath.mpf(1) / 4), mpmath.mpf(4))
             num = int(mpmath.floor(fac * 1024))
         return max(h * num / 1024, Fraction(1, 1 << 40))

@@ -199,8 +199,14 @@ def integrate(
     F = math.ceil(work_digits * LOG2_10) + 8 + small_bits
     K = order or jorba_zou_order(dps + 4)
     field_ = NetworkField(
-        problem.widths, problem.activation, dict(problem.activation_params), problem.X,
-        problem.Y, problem.weight_decay, F, backend,
+        problem.widths,
+        problem.activation,
+        dict(problem.activation_params),
+        problem.X,
+        problem.Y,
+        problem.weight_decay,
+        F,
+        backend,
     )
     if field_.piecewise:
         field_.set_masks_from(initial_sides(problem))
@@ -217,7 +223,13 @@ def integrate(
         K = 0
     else:
         solver = TaylorSolver(
-            field_, y0, Fraction(0), t_end, order=K, tol_digits=dps + 4, fixed_step=step,
+            field_,
+            y0,
+            Fraction(0),
+            t_end,
+            order=K,
+            tol_digits=dps + 4,
+            fixed_step=step,
             events=raw_events,
         )
     states, reached, dense = [], [], []

@@ -84,9 +84,11 @@ def _rotations(m: int, count: int) -> list[list[list[Fraction]]]:
 def saxe_weights(depth: int, a: list, rot) -> list[list[list]]:
     """The aligned weights W_1..W_L for mode strengths ``a`` and rotations ``rot = (U, V, R)``."""
     U, V, R = rot
-    D = _diag(a) if all(isinstance(x, Fraction | int) for x in a) else [
-        [a[i] if i == j else 0 for j in range(len(a))] for i in range(len(a))
-    ]
+    D = (
+        _diag(a)
+        if all(isinstance(x, Fraction | int) for x in a)
+        else [[a[i] if i == j else 0 for j in range(len(a))] for i in range(len(a))]
+    )
     if depth == 1:
         return [_mat(_mat(U, D), _t(V))]
     ws = [_mat(_mat(R[0], D), _t(V))]
@@ -144,8 +146,10 @@ def mode_value(depth: int, sigma, s_xx, a0, t, dps: int, weight_decay=0):
     """
     with mpmath.mp.workdps(dps + 20):
         L = depth
-        sg, sx, lam = (mpmath.mpf(Fraction(v).numerator) / Fraction(v).denominator
-                       for v in (sigma, s_xx, weight_decay))
+        sg, sx, lam = (
+            mpmath.mpf(Fraction(v).numerator) / Fraction(v).denominator
+            for v in (sigma, s_xx, weight_decay)
+        )
         a0m = mpmath.mpf(Fraction(a0).numerator) / Fraction(a0).denominator
         tm = mpmath.mpf(Fraction(t).numerator) / Fraction(t).denominator
 
