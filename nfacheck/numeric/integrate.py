@@ -57,7 +57,8 @@ class Trajectory:
     status, message
         ``"success"`` or ``"failed"`` and why; on failure the lists stop at the last time reached.
     steps, nfev
-        Accepted steps and Taylor expansions of the vector field.
+        Accepted steps; evaluations (taylor: one order-K expansion of the vector field per step;
+        gbs: plain vector-field evaluations, rejected steps included).
     events
         Relu/leaky_relu crossings, in time order.
     dps, method, backend, order, seconds

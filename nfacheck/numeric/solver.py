@@ -97,7 +97,8 @@ class TaylorSolver(OdeSolver):
 
     Piecewise-linear activations: a hidden pre-activation changing sign inside the step is an
     event; the step is cut at its root (bisection on the step's polynomial at 2**-F) and the sign
-    pattern flipped there.
+    pattern flipped there. If the next expansion pushes that pre-activation back across 0 (a
+    Filippov sliding mode) the solver stops with status "failed" rather than chatter.
     """
 
     SAFETY = Fraction(9, 10)

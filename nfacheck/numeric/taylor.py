@@ -168,7 +168,7 @@ def _cauchy_flint(p, q, k, trans_p, trans_q, frac_bits):
     budget = None
     if frac_bits is not None:
         budget = frac_bits - 16 - (k + 1).bit_length() - inner.bit_length()
-    acc = None
+    groups: dict = {}  # terms summed per total shift, then scaled once per group
     for j in range(k + 1):
         i = k - j
         rp = rq = 0
@@ -176,9 +176,14 @@ def _cauchy_flint(p, q, k, trans_p, trans_q, frac_bits):
             rp = max(0, budget - q.bits(i)) & ~31
             rq = max(0, budget - p.bits(j)) & ~31
         term = p.flint(j, trans_p, rp) * q.flint(i, trans_q, rq)
-        if rp + rq:
-            term = term * (1 << (rp + rq))
-        acc = term if acc is None else acc + term
+        g = groups.get(rp + rq)
+        groups[rp + rq] = term if g is None else g + term
+    shifts = sorted(groups, reverse=True)
+    acc = groups[shifts[0]]
+    for hi, lo in zip(shifts, shifts[1:], strict=False):
+        acc = acc * (1 << (hi - lo)) + groups[lo]
+    if shifts[-1]:
+        acc = acc * (1 << shifts[-1])
     return [int(x) for x in acc.entries()]
 
 
