@@ -65,7 +65,8 @@ class _Fitter:
         d = np.diag(Mt).copy()
         self.off2 = float(np.sum((Mt - np.diag(d)) ** 2))
         self.diag = d
-        self.lw = np.where(pos, np.log(np.where(pos, self.w, 1.0)), -np.inf)
+        self.pos = pos
+        self.lw = np.log(np.where(pos, self.w, 1.0))
         self.normM = float(np.linalg.norm(M))
 
     def __call__(self, alpha: float) -> tuple[float, float, float]:
@@ -75,7 +76,7 @@ class _Fitter:
         """
         if self.normM == 0.0:
             return math.nan, math.nan, math.nan
-        p = np.exp(alpha * self.lw)  # exp(-inf) = 0: clamped eigenvalues give 0^α = 0
+        p = np.where(self.pos, np.exp(alpha * self.lw), 0.0)  # clamped: 0^α = 0, also at α = 0
         p2 = float(p @ p)
         if p2 == 0.0:
             return 1.0, 0.0, 1.0
@@ -122,7 +123,7 @@ def alpha_fit(M: np.ndarray, G: np.ndarray, alpha_max: float = ALPHA_MAX) -> tup
     it is lower. NaN when M = 0 or G = 0.
     """
     f = _Fitter(M, G)
-    if f.normM == 0.0 or not np.any(np.isfinite(f.lw)):
+    if f.normM == 0.0 or not np.any(f.pos):
         return math.nan, math.nan
     grid = np.linspace(0.0, alpha_max, 201)
     vals = [f(a)[0] for a in grid]

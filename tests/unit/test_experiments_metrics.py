@@ -100,3 +100,23 @@ def test_imbalance_drift_is_second_order_for_gd_and_first_order_for_adam():
     assert abs(gd.slope - 2.0) < 0.05 and abs(gd.slope - 1.0) > 0.5
     adam = drift_slope(run_config(optimizer="adam", depth=3, init="gaussian"))
     assert abs(adam.slope - 1.0) < 0.1  # the measurement can tell the two apart
+
+
+def test_rank_deficient_g_at_alpha_zero_is_finite_and_agrees_with_the_mp_path():
+    from nfacheck.numeric.metrics import nfa_metrics
+
+    rng = np.random.default_rng(7)
+    q, _ = np.linalg.qr(rng.standard_normal((4, 4)))
+    B = q[:, :2] * np.sqrt([3.0, 0.5])
+    G = B @ B.T  # rank 2: two eigenvalues clamped
+    M = 1.7 * m64.psd_power(G, 0.25)[0] + 1e-3 * np.eye(4)
+    for a in (0.0, 0.25, 1.0):
+        r = m64.residual_at(M, G, a)["nfa_residual"]
+        assert math.isfinite(r)
+    a, res = m64.alpha_fit(M, G)
+    with mp.workdps(60):  # an exactly rank-2 G for the mp path (B's entries are exact binaries)
+        Bm = mp.matrix(B.tolist())
+        Gm = Bm * Bm.T
+    ref = nfa_metrics(M=mp.matrix(M.tolist()), G=Gm, alpha=0.25, dps=20)
+    assert abs(a - float(ref.alpha_fit)) < 1e-6 and abs(a - 0.25) < 0.01
+    assert res == pytest.approx(float(ref.residual_at_alpha_fit), rel=1e-8)
