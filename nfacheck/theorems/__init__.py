@@ -5,6 +5,7 @@ Theorems are defined in the modules listed in ``_MODULES`` and registered with :
 
 from __future__ import annotations
 
+import sys
 from importlib import import_module
 
 from ..errors import UsageError
@@ -17,6 +18,7 @@ __all__ = [
 
 _MODULES = ("linear", "linear_power", "linear_asymptotic", "homogeneous", "commutator", "fact")
 _REGISTRY: dict[str, Theorem] = {}
+_ORIGIN: dict[str, str] = {}  # theorem id -> short name of the module that registered it
 _loaded = False
 
 
@@ -25,6 +27,7 @@ def register(theorem: Theorem) -> Theorem:
     if theorem.id in _REGISTRY and _REGISTRY[theorem.id] is not theorem:
         raise ValueError(f"duplicate theorem id {theorem.id!r}")
     _REGISTRY[theorem.id] = theorem
+    _ORIGIN[theorem.id] = sys._getframe(1).f_globals.get("__name__", "").rpartition(".")[2]
     return theorem
 
 
@@ -37,9 +40,15 @@ def _load() -> None:
 
 
 def all_theorems() -> list[Theorem]:
-    """Every registered theorem, in registration order."""
+    """Every registered theorem: by module in ``_MODULES`` order, then in registration order.
+
+    The order does not depend on which module happened to be imported first.
+    """
     _load()
-    return list(_REGISTRY.values())
+    rank = {m: i for i, m in enumerate(_MODULES)}
+    seq = {tid: i for i, tid in enumerate(_REGISTRY)}
+    ids = sorted(_REGISTRY, key=lambda t: (rank.get(_ORIGIN[t], len(rank)), seq[t]))
+    return [_REGISTRY[t] for t in ids]
 
 
 def get_theorem(theorem_id: str) -> Theorem:

@@ -50,3 +50,20 @@ def test_rendering_is_deterministic_and_sensitive(results):
     changed = dataclasses.replace(r, status="refuted")
     assert render_markdown(changed) != render_markdown(r)
     assert "seconds" not in render_markdown(r)
+
+
+def test_registry_order_does_not_depend_on_import_order():
+    import subprocess
+    import sys
+
+    code = (
+        "import nfacheck.theorems.{first}\n"
+        "from nfacheck.theorems import all_theorems\n"
+        "print(' '.join(t.id for t in all_theorems()))\n"
+    )
+    orders = {
+        subprocess.run([sys.executable, "-c", code.format(first=m)], capture_output=True,
+                       text=True, check=True).stdout
+        for m in ("fact", "commutator", "linear_asymptotic")
+    }
+    assert len(orders) == 1
