@@ -28,6 +28,11 @@ def add_parser(sub) -> None:
     p.set_defaults(func=run)
 
 
+def _clip(text: str, width: int = 48) -> str:
+    """Shorten a cell of the text table (``--json`` and the report keep the full text)."""
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
 def run(args) -> int:
     from ..check import run_check
 
@@ -61,7 +66,8 @@ def run(args) -> int:
         print_table(
             ["section", "claim", "status", "method", "controls", "seconds"],
             [
-                [r.section, r.name, r.status, r.method, r.controls, f"{r.seconds:.1f}"]
+                [r.section, r.name, r.status, _clip(r.method), _clip(r.controls),
+                 f"{r.seconds:.1f}"]
                 for r in report.rows
             ],
         )
