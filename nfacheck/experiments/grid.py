@@ -308,17 +308,25 @@ def _execute(todo: list[RunConfig], workers: int, scheduler: str | None):
         for cfg in todo:
             yield _run_json(cfg)
     else:
-        from concurrent.futures import ProcessPoolExecutor, as_completed
+        import multiprocessing
 
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            futures = [pool.submit(_run_json, c) for c in todo]
-            try:
-                for fut in as_completed(futures):
-                    yield fut.result()
-            except BaseException:
-                for fut in futures:
-                    fut.cancel()
-                raise
+        # Workers ignore Ctrl-C; the parent alone is interrupted and terminates the pool, so an
+        # interrupted grid stops at once and keeps every run already stored.
+        pool = multiprocessing.get_context().Pool(workers, initializer=_ignore_sigint)
+        try:
+            yield from pool.imap_unordered(_run_json, todo)
+            pool.close()
+        except BaseException:
+            pool.terminate()
+            raise
+        finally:
+            pool.join()
+
+
+def _ignore_sigint() -> None:
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _execute_dask(todo: list[RunConfig], address: str):
