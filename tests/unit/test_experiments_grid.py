@@ -196,3 +196,32 @@ def test_the_grid_file_in_the_docs_loads(tmp_path):
     cfgs = load_grid(p)
     assert len(cfgs) == 2 * 3 * 2 * 2 * 2 * 2
     assert {c.lr for c in cfgs if c.optimizer == "adam"} == {0.002}
+
+
+@pytest.mark.slow
+def test_ctrl_c_stops_the_worker_pool_and_keeps_finished_runs(tmp_path):
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    cfg = tmp_path / "long.toml"
+    cfg.write_text("[grid]\ndepths = [2]\nseeds = [0, 1, 2, 3, 4, 5, 6, 7]\nsteps = 20000\n")
+    out = tmp_path / "out"
+    code = ("from nfacheck.cli import main; raise SystemExit(main(['experiments', '--config', "
+            f"{str(cfg)!r}, '--out', {str(out)!r}, '--workers', '2']))")
+    proc = subprocess.Popen([sys.executable, "-c", code], stderr=subprocess.PIPE,
+                            stdout=subprocess.DEVNULL)
+    store = out / gridmod.STORE_NAME
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and not (store.exists() and store.read_text()):
+        time.sleep(0.1)
+    proc.send_signal(signal.SIGINT)
+    try:
+        status = proc.wait(timeout=30)  # a pool that waits for its workers would hang here
+    finally:
+        proc.kill()
+    assert status == 130 and b"interrupted" in proc.stderr.read()
+    kept = read_store(store)
+    assert 1 <= len(kept) < 8
+    assert not (out / "results.json").exists()
