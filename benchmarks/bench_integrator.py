@@ -7,7 +7,7 @@
 (c) tanh, L = 5, width 16, n = 32, dps 50, T = 10: target <= 4 min (opt-in: --large).
 
 Usage: ``python benchmarks/bench_integrator.py [--large] [--skip-odefun] [--cases a,b,c]
-[--backends python,flint]``.
+[--backends python,flint] [--workers 1,2]``.
 Progress goes to stderr, results to stdout.
 """
 
@@ -78,8 +78,9 @@ def _progress(label):
     return report
 
 
-def run_taylor(p, backend, label):
-    tr = integrate(p, backend=backend, progress=_progress(f"{label} [{backend}]"))
+def run_taylor(p, backend, label, workers=1):
+    tag = f"{backend}, {workers} workers" if workers > 1 else backend
+    tr = integrate(p, backend=backend, workers=workers, progress=_progress(f"{label} [{tag}]"))
     if tr.status != "success":
         raise SystemExit(f"{label}: integration failed: {tr.message}")
     return tr
@@ -121,7 +122,13 @@ def main(argv=None) -> int:
         action="store_true",
         help="(b), (c): inputs x ~ N(0, I) instead of N(0, I/d): a stiffer flow, more steps",
     )
+    ap.add_argument(
+        "--workers",
+        default="1",
+        help="comma list of process counts to run (b), (c) with, e.g. 1,2 (integrate(workers=))",
+    )
     args = ap.parse_args(argv)
+    workers = [int(w) for w in args.workers.split(",") if w]
     backends = [b for b in args.backends.split(",") if b]
     if "flint" in backends:
         try:
@@ -136,7 +143,7 @@ def main(argv=None) -> int:
     cases = [("(b)", [8] * 5, 16, 20)] if "b" in cases_wanted else []
     if args.large and "c" in cases_wanted:
         cases.append(("(c)", [16] * 6, 32, 240))
-    bench_sizes(cases, backends, unit_inputs=not args.raw_inputs)
+    bench_sizes(cases, backends, unit_inputs=not args.raw_inputs, workers=workers)
     return 0
 
 
@@ -164,25 +171,29 @@ def bench_a(backends, skip_odefun) -> None:
                 )
 
 
-def bench_sizes(cases, backends, unit_inputs: bool = True) -> None:
+def bench_sizes(cases, backends, unit_inputs: bool = True, workers=(1,)) -> None:
     for label, widths, n, target in cases:
         xdist = "N(0, I/d)" if unit_inputs else "N(0, I)"
         print(f"{label} tanh, widths {widths}, n={n}, x ~ {xdist}, lambda=1/100, dps 50, T=10")
         p = tanh_problem(widths, n, 50, Fr(10), seed=1, unit_inputs=unit_inputs)
         out = {}
         for b in backends:
-            t0 = time.perf_counter()
-            out[b] = run_taylor(p, b, label)
-            wall = time.perf_counter() - t0
-            print(
-                f"  taylor[{b}]: {wall:.2f} s (target <= {target} s), {out[b].steps} steps, "
-                f"order {out[b].order}, loss(T) = {mpmath.nstr(out[b].losses[-1], 15)}"
-            )
-        if len(out) == 2:
+            for nw in workers:
+                t0 = time.perf_counter()
+                tr = out[b, nw] = run_taylor(p, b, label, nw)
+                wall = time.perf_counter() - t0
+                print(
+                    f"  taylor[{b}, workers={tr.workers}]: {wall:.2f} s (target <= {target} s), "
+                    f"{tr.steps} steps, order {tr.order}, "
+                    f"loss(T) = {mpmath.nstr(tr.losses[-1], 15)}",
+                    flush=True,
+                )
+        if len(out) > 1:
+            (k0, first), *rest = out.items()
             with mpmath.workdps(50):
-                a, b = (_flat(v) for v in out.values())
-                diff = max(abs(x - y) for x, y in zip(a, b, strict=True))
-            print(f"  backends agree to {mpmath.nstr(diff, 3)}")
+                for key, tr in rest:
+                    diff = max(abs(x - y) for x, y in zip(_flat(first), _flat(tr), strict=True))
+                    print(f"  {key} agrees with {k0} to {mpmath.nstr(diff, 3)}")
 
 
 if __name__ == "__main__":

@@ -27,6 +27,14 @@ def add_parser(sub) -> None:
         choices=["python", "flint"],
         help="arithmetic backend (default python; flint needs pip install -e .[fast])",
     )
+    p.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        metavar="N",
+        help="split the samples across N processes for the Taylor method (default 1: serial; "
+        "relu/leaky_relu and gbs run serially)",
+    )
     p.set_defaults(func=run)
 
 
@@ -57,7 +65,12 @@ def run(args) -> int:
 
     with bar:
         traj = integrate(
-            problem, dps=dps, method=args.method, backend=args.backend, progress=report
+            problem,
+            dps=dps,
+            method=args.method,
+            backend=args.backend,
+            progress=report,
+            workers=args.workers,
         )
     states = []
     for t, ws, loss in zip(traj.times, traj.weights, traj.losses, strict=True):
@@ -81,6 +94,7 @@ def run(args) -> int:
         "message": traj.message,
         "version": __version__,
         "backend": traj.backend,
+        "workers": traj.workers,
         "sha256": problem.sha256,
         "source": problem.source,
         "seconds": round(traj.seconds, 3),

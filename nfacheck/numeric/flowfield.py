@@ -14,7 +14,7 @@ from operator import mul
 
 from .taylor import SeriesMatrix, activation_next, cauchy_matmul, elementwise_cauchy, to_fixed
 
-__all__ = ["NetworkField", "Expansion"]
+__all__ = ["NetworkField", "Expansion", "Jet"]
 
 
 @dataclass
@@ -54,6 +54,8 @@ class NetworkField:
         self.widths = tuple(widths)
         self.L = len(widths) - 1
         self.activation = activation
+        self.activation_params = dict(activation_params)
+        self.weight_decay = Fraction(weight_decay)
         self.F = F = frac_bits
         self.backend = backend
         self.n = len(X[0])
@@ -67,6 +69,7 @@ class NetworkField:
         self.masks: list[list[tuple[int, int]]] | None = None
         self._xcols = [self.X.coeffs[0][j :: self.n] for j in range(self.n)]
         self._xrows = [self.X.coeffs[0][i * self.n : (i + 1) * self.n] for i in range(len(X))]
+        self.pool = None  # a parallel.SamplePool splitting the samples across processes
 
     # -- sign patterns ---------------------------------------------------------------
     def set_masks_from(self, sides: list[list[int]]) -> None:
@@ -97,6 +100,27 @@ class NetworkField:
         return [int(v) for v in (p * self.X.flint(0)).entries()]
 
     # -- the expansion ---------------------------------------------------------------
+    def weight_series(self, weights: list[list[int]]) -> list[SeriesMatrix]:
+        """One :class:`SeriesMatrix` per layer, holding coefficient 0 = ``weights[l]``."""
+        w = self.widths
+        return [SeriesMatrix(w[l + 1], w[l], list(weights[l])) for l in range(self.L)]
+
+    def jet(self, W: list[SeriesMatrix]) -> Jet:
+        """The forward/backward series of this field's samples, driven by the weights ``W``."""
+        return Jet(self, W)
+
+    def append_next(self, W: list[SeriesMatrix], grads: list[list[int]], k: int, h0: int) -> None:
+        """Append ``W[l][k+1] = -h0 (grads[l] / n + lambda W[l][k]) / (k+1)`` to every layer.
+
+        ``grads[l]`` is the unscaled (2**-2F) sum over all samples of delta_l a_{l-1}^T at
+        order k (:meth:`Jet.gradient`, summed over sample blocks)."""
+        n, lam, sh, kk = self.n, self.lam, 2 * self.F, k + 1
+        for Wl, gu in zip(W, grads, strict=True):
+            wk = Wl.coeffs[k]
+            Wl.append(
+                [-((h0 * (u // n + lam * v)) >> sh) // kk for u, v in zip(gu, wk, strict=True)]
+            )
+
     def expand(self, weights: list[list[int]], order: int, h0: int, with_z: bool = False):
         """Taylor coefficients 0..order of W(t0 + h0 s) starting from ``weights`` at s = 0.
 
@@ -114,71 +138,22 @@ class NetworkField:
         Returns
         -------
         Expansion
+
+        Notes
+        -----
+        With a :class:`~nfacheck.numeric.parallel.SamplePool` attached as ``self.pool`` (and
+        ``with_z`` false) the samples are split across processes; otherwise serial.
         """
-        F, L, w, n = self.F, self.L, self.widths, self.n
-        act = self.activation
-        flint = self.backend == "flint"
-        W = [SeriesMatrix(w[l + 1], w[l], list(weights[l])) for l in range(L)]
-        z = [SeriesMatrix(w[l + 1], n) for l in range(L)]
-        if act == "linear":
-            a = z[:-1]
-        else:
-            a = [SeriesMatrix(w[l + 1], n) for l in range(L - 1)]
-        ds = [None] * (L - 1)
-        aux = [None] * (L - 1)
-        if act in ("tanh", "sigmoid", "softplus"):
-            ds = [SeriesMatrix(w[l + 1], n) for l in range(L - 1)]
-        if act == "softplus":
-            aux = [SeriesMatrix(w[l + 1], n) for l in range(L - 1)]
-        delta = [SeriesMatrix(w[l + 1], n) for l in range(L)]
-        g = [SeriesMatrix(w[l + 1], n) for l in range(L - 1)]
-        masks = self.masks if self.piecewise else [None] * (L - 1)
-        backend = self.backend
-        last = order if with_z else order - 1
-        for k in range(last + 1):
-            # forward
-            for l in range(L):
-                if l == 0:
-                    wk = W[0].coeffs[k]
-                    zk = self._flint_x(wk, w[1], False) if flint else self._times_x(wk, w[1])
-                else:
-                    zk = cauchy_matmul(W[l], a[l - 1], k, backend=backend, frac_bits=F)
-                z[l].append([v >> F for v in zk])
-                if l < L - 1:
-                    activation_next(act, z[l], a[l], ds[l], aux[l], k, F, masks[l])
+        if self.pool is not None and not with_z:
+            return self.pool.expand(self, weights, order, h0)
+        W = self.weight_series(weights)
+        jet = Jet(self, W)
+        for k in range(order + 1 if with_z else order):
+            jet.forward(k)
             if k == order:
                 break
-            # backward
-            dk = z[L - 1].coeffs[k]
-            delta[L - 1].append([u - v for u, v in zip(dk, self.Y, strict=True)] if k == 0 else dk)
-            for l in range(L - 2, -1, -1):
-                gk = cauchy_matmul(
-                    W[l + 1], delta[l + 1], k, trans_p=True, backend=backend, frac_bits=F
-                )
-                g[l].append([v >> F for v in gk])
-                if act == "linear":
-                    delta[l].append(g[l].coeffs[k])
-                elif self.piecewise:
-                    delta[l].append(
-                        [v * m // d for v, (m, d) in zip(g[l].coeffs[k], masks[l], strict=True)]
-                    )
-                else:
-                    delta[l].append([v >> F for v in elementwise_cauchy(ds[l], g[l], k)])
-            # gradient and the next weight coefficient
-            for l in range(L):
-                if l == 0:
-                    dl = delta[0].coeffs[k]
-                    gu = self._flint_x(dl, w[1], True) if flint else self._times_xt(dl, w[1])
-                else:
-                    gu = cauchy_matmul(
-                        delta[l], a[l - 1], k, trans_q=True, backend=backend, frac_bits=F
-                    )
-                wk = W[l].coeffs[k]
-                lam, sh, kk = self.lam, 2 * F, k + 1
-                W[l].append(
-                    [-((h0 * (u // n + lam * v)) >> sh) // kk for u, v in zip(gu, wk, strict=True)]
-                )
-        return Expansion(W=W, z=z[:-1], h0=h0)
+            self.append_next(W, jet.gradient(k), k, h0)
+        return Expansion(W=W, z=jet.z[:-1], h0=h0)
 
     # -- order-0 quantities ------------------------------------------------------------
     def losses(self, weights: list[list[int]]) -> tuple[Fraction, Fraction]:
@@ -217,3 +192,80 @@ class NetworkField:
             activation_next(self.activation, z, a, ds, aux, 0, F, masks)
             cur = a
         raise AssertionError("unreachable")  # pragma: no cover
+
+
+class Jet:
+    """Taylor series of the forward and backward passes for the samples of one field.
+
+    Driven one order at a time by the weight series ``W`` (which must hold coefficient k before
+    :meth:`forward` ``(k)``): :meth:`forward` appends z_l[k], a_l[k], sigma'(z_l)[k];
+    :meth:`gradient` appends delta_l[k] and returns the per-layer sums over the samples of
+    ``delta_l a_{l-1}^T`` at order k, unscaled. The samples are the columns of every series,
+    so a block of samples has a jet of its own and the gradients of blocks add up.
+    """
+
+    def __init__(self, field: NetworkField, W: list[SeriesMatrix]) -> None:
+        L, w, n, act = field.L, field.widths, field.n, field.activation
+        self.field, self.W = field, W
+        self.z = [SeriesMatrix(w[l + 1], n) for l in range(L)]
+        self.a = (
+            self.z[:-1] if act == "linear" else [SeriesMatrix(w[l + 1], n) for l in range(L - 1)]
+        )
+        self.ds: list = [None] * (L - 1)
+        self.aux: list = [None] * (L - 1)
+        if act in ("tanh", "sigmoid", "softplus"):
+            self.ds = [SeriesMatrix(w[l + 1], n) for l in range(L - 1)]
+        if act == "softplus":
+            self.aux = [SeriesMatrix(w[l + 1], n) for l in range(L - 1)]
+        self.delta = [SeriesMatrix(w[l + 1], n) for l in range(L)]
+        self.g = [SeriesMatrix(w[l + 1], n) for l in range(L - 1)]
+        self.masks = field.masks if field.piecewise else [None] * (L - 1)
+
+    def forward(self, k: int) -> None:
+        """Append order k of the pre-activations and activations (W must hold 0..k)."""
+        f = self.field
+        F, L, w, act, backend = f.F, f.L, f.widths, f.activation, f.backend
+        z, a, W = self.z, self.a, self.W
+        for l in range(L):
+            if l == 0:
+                wk = W[0].coeffs[k]
+                zk = f._flint_x(wk, w[1], False) if backend == "flint" else f._times_x(wk, w[1])
+            else:
+                zk = cauchy_matmul(W[l], a[l - 1], k, backend=backend, frac_bits=F)
+            z[l].append([v >> F for v in zk])
+            if l < L - 1:
+                activation_next(act, z[l], a[l], self.ds[l], self.aux[l], k, F, self.masks[l])
+
+    def gradient(self, k: int) -> list[list[int]]:
+        """Append order k of the backward pass; return ``delta_l a_{l-1}^T`` at order k per
+        layer, summed over the samples, unscaled (2**-2F)."""
+        f = self.field
+        F, L, w, act, backend = f.F, f.L, f.widths, f.activation, f.backend
+        z, a, W, g, delta = self.z, self.a, self.W, self.g, self.delta
+        dk = z[L - 1].coeffs[k]
+        delta[L - 1].append([u - v for u, v in zip(dk, f.Y, strict=True)] if k == 0 else dk)
+        for l in range(L - 2, -1, -1):
+            gk = cauchy_matmul(
+                W[l + 1], delta[l + 1], k, trans_p=True, backend=backend, frac_bits=F
+            )
+            g[l].append([v >> F for v in gk])
+            if act == "linear":
+                delta[l].append(g[l].coeffs[k])
+            elif f.piecewise:
+                masks = self.masks[l]
+                delta[l].append(
+                    [v * m // d for v, (m, d) in zip(g[l].coeffs[k], masks, strict=True)]
+                )
+            else:
+                delta[l].append([v >> F for v in elementwise_cauchy(self.ds[l], g[l], k)])
+        grads = []
+        for l in range(L):
+            if l == 0:
+                dl = delta[0].coeffs[k]
+                gu = f._flint_x(dl, w[1], True) if backend == "flint" else f._times_xt(dl, w[1])
+            else:
+                gu = cauchy_matmul(
+                    delta[l], a[l - 1], k, trans_q=True, backend=backend, frac_bits=F
+                )
+            grads.append(gu)
+        return grads

@@ -63,6 +63,8 @@ class Trajectory:
         Relu/leaky_relu crossings, in time order.
     dps, method, backend, order, seconds
         Provenance.
+    workers
+        Processes the samples were split across (1: serial).
     """
 
     times: list
@@ -83,6 +85,7 @@ class Trajectory:
     dense: list[DenseOutput] = field(default_factory=list, repr=False)
     frac_bits: int = 0
     shapes: list = field(default_factory=list, repr=False)
+    workers: int = 1
 
     def state(self, i: int) -> list:
         """``[W_1, ..., W_L]`` at output time ``i``."""
@@ -131,6 +134,7 @@ def integrate(
     order: int | None = None,
     step=None,
     dense_output: bool = False,
+    workers: int = 1,
 ) -> Trajectory:
     """Integrate the gradient flow of ``problem`` from t = 0 to its output times.
 
@@ -157,6 +161,12 @@ def integrate(
         A fixed step size (exact number) instead of adaptive steps (for order tests).
     dense_output
         Keep every step's polynomial so that :meth:`Trajectory.sol` works between steps.
+    workers
+        Split the samples across this many processes (the calling one included; at most n)
+        for the Taylor expansions; 1 (default) is serial. Results agree with the serial run
+        to rounding (exactly with the python backend). Used by ``method="taylor"`` with smooth
+        activations only: relu/leaky_relu event location and ``gbs`` run serially (the
+        trajectory's ``workers`` says what was used).
 
     Returns
     -------
@@ -165,7 +175,7 @@ def integrate(
     Raises
     ------
     UsageError
-        Unknown method or backend, or a negative/unsorted time.
+        Unknown method or backend, a negative/unsorted time, or ``workers < 1``.
     InputError
         A relu/leaky_relu pre-activation exactly at its kink at t = 0.
 
@@ -185,6 +195,8 @@ def integrate(
             import flint  # noqa: F401
         except ImportError:
             raise UsageError("backend 'flint' needs python-flint: pip install -e .[fast]") from None
+    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+        raise UsageError(f"workers must be a positive integer (received {workers!r})")
     if method == "gbs" and (dense_output or step is not None or order is not None):
         raise UsageError("method 'gbs' has no dense output, fixed step or order option")
     if method == "gbs" and problem.activation in ("relu", "leaky_relu"):
@@ -233,23 +245,19 @@ def integrate(
             fixed_step=step,
             events=raw_events,
         )
-    states, reached, dense = [], [], []
-    pending = list(out_times)
-    while pending and pending[0] == solver.t:
-        states.append(solver.y)
-        reached.append(pending.pop(0))
-    while pending and solver.status == "running":
-        solver.step()
-        if solver.status == "failed":
-            break
-        if dense_output:
-            dense.append(solver.dense_output())
-        while pending and pending[0] <= solver.t:
-            t_out = pending.pop(0)
-            states.append(solver.y if t_out == solver.t else solver.dense_output()(t_out))
-            reached.append(t_out)
-        if progress is not None:
-            progress(solver.t, t_end)
+    pool = None
+    if workers > 1 and method == "taylor" and not field_.piecewise and problem.n > 1:
+        from .parallel import SamplePool
+
+        pool = SamplePool(field_, problem.X, problem.Y, workers)
+    try:
+        states, reached, dense = _run(solver, out_times, dense_output, progress, t_end)
+    except BaseException:
+        if pool is not None:
+            pool.close(abort=True)
+        raise
+    if pool is not None:
+        pool.close()
     status = "failed" if solver.status == "failed" else "success"
     weights, losses, data_losses = [], [], []
     for st in states:
@@ -280,5 +288,28 @@ def integrate(
         dense=dense,
         frac_bits=F,
         shapes=shapes,
+        workers=pool.workers if pool is not None else 1,
     )
     return traj
+
+
+def _run(solver, out_times, dense_output: bool, progress, t_end):
+    """Step ``solver`` through the output times: (states, times reached, dense segments)."""
+    states, reached, dense = [], [], []
+    pending = list(out_times)
+    while pending and pending[0] == solver.t:
+        states.append(solver.y)
+        reached.append(pending.pop(0))
+    while pending and solver.status == "running":
+        solver.step()
+        if solver.status == "failed":
+            break
+        if dense_output:
+            dense.append(solver.dense_output())
+        while pending and pending[0] <= solver.t:
+            t_out = pending.pop(0)
+            states.append(solver.y if t_out == solver.t else solver.dense_output()(t_out))
+            reached.append(t_out)
+        if progress is not None:
+            progress(solver.t, t_end)
+    return states, reached, dense
