@@ -97,4 +97,14 @@ def _print_text(verdict) -> None:
               "(numeric evidence, not a proof)")
     else:
         print(f"NFA NOT CONFIRMED: max residual {worst} > tol {prov['tol']}")
+        trend = verdict.trend
+        theory = trend.get("theory_rate_at_least")
+        ref = f"; theorem's rate >= {theory}" if theory else ""
+        if trend["verdict"] == "decaying":
+            print(f"but the residual is DECAYING: down {trend['reduction']}x, rate "
+                  f"{trend['rate_overall']} overall, {trend['rate_last_interval']} on the last "
+                  f"interval{ref} (asymptotic NFA; numeric evidence)")
+        elif "rate_last_interval" in trend:
+            print(f"and the residual is not decaying to 0: down {trend['reduction']}x, rate "
+                  f"{trend['rate_last_interval']} on the last interval{ref}")
     sys.stdout.flush()

@@ -97,6 +97,11 @@ class Verdict:
         return "confirmed" if self.holds else "refuted"
 
     @property
+    def trend(self) -> dict[str, Any]:
+        """Which of the three verdicts the residual path supports (see :func:`residual_trend`)."""
+        return residual_trend(self)
+
+    @property
     def max_residual(self) -> Any:
         vals = [c.metrics.nfa_residual for c in self.checks]
         return max(vals, key=lambda v: mp.inf if mp.isnan(v) else v) if vals else mp.nan
@@ -105,8 +110,47 @@ class Verdict:
         return {
             "checks": [c.to_json() for c in self.checks],
             "holds": self.holds,
+            "trend": self.trend,
             "provenance": self.provenance,
         }
+
+
+#: the residual must fall by at least this factor between the first and last checkpoint (t > 0)
+#: for the verdict "decaying"
+DECAY_FACTOR = 10
+
+
+def residual_trend(verdict: Verdict) -> dict[str, Any]:
+    """Classify the residual path: ``holds``, ``decaying`` or ``does-not-hold``.
+
+    ``holds`` is :attr:`Verdict.holds`. Otherwise, over the checkpoints with t > 0, the path is
+    ``decaying`` when the residual falls by at least :data:`DECAY_FACTOR` and keeps falling at the
+    end: the exponential rate over the last interval is at least half the average rate. A
+    residual that settles at a positive value (the unbalanced, weight-decay-free flow, whose
+    imbalance is conserved) fails the second test even when it first drops. The theorem's rate
+    for linear nets with weight decay, ``2 lambda / L`` (``nfa-weight-decay-asymptotic``), is
+    reported beside the measured rates for comparison; it is not used to decide.
+    """
+    prov = verdict.provenance
+    lam = Fraction(prov.get("weight_decay", "0"))
+    depth = prov.get("depth")
+    out: dict[str, Any] = {"verdict": "holds" if verdict.holds else "does-not-hold"}
+    if lam > 0 and depth and prov.get("activation") == "linear":
+        out["theory_rate_at_least"] = _fmt_exact(2 * lam / depth)
+    pts = [(c.t, c.metrics.nfa_residual) for c in verdict.checks if c.t > 0]
+    if verdict.holds or len(pts) < 2 or any(mp.isnan(r) or r <= 0 for _, r in pts):
+        return out
+    with mp.workdps(20):
+        (ta, ra), (tb, rb), (tz, rz) = pts[0], pts[-2], pts[-1]
+        overall = mp.log(mp.mpf(ra) / rz) / (mp.mpf(tz.numerator) / tz.denominator
+                                             - mp.mpf(ta.numerator) / ta.denominator)
+        last = mp.log(mp.mpf(rb) / rz) / (mp.mpf((tz - tb).numerator) / (tz - tb).denominator)
+        out["rate_overall"] = mp.nstr(overall, 6)
+        out["rate_last_interval"] = mp.nstr(last, 6)
+        out["reduction"] = mp.nstr(mp.mpf(ra) / rz, 6)
+        if mp.mpf(ra) / rz >= DECAY_FACTOR and overall > 0 and last >= overall / 2:
+            out["verdict"] = "decaying"
+    return out
 
 
 def _fmt_exact(q: Any, dps: int = 30) -> str:

@@ -31,7 +31,7 @@ def test_default_tol_is_half_the_digits():
 @pytest.mark.parametrize("L,dps", [(2, 30), (3, 50)])
 def test_balanced_linear_holds_at_working_precision(L, dps):
     v = verify(_balanced(L, times=(0, F(1, 2)), dps=dps))
-    assert v.holds and v.status == "confirmed"
+    assert v.holds and v.status == "confirmed" and v.trend["verdict"] == "holds"
     assert len(v.checks) == 2
     with mp.workdps(dps + 10):
         for c in v.checks:
@@ -58,6 +58,9 @@ def test_unbalanced_with_weight_decay_decays_but_does_not_hold():
     assert not v.holds
     assert all(b < a for a, b in zip(res[1:], res[2:], strict=False))  # decreasing after t=2
     assert res[-1] < res[0] / 20
+    assert v.trend["verdict"] == "decaying"
+    assert v.trend["theory_rate_at_least"] == "0.2"  # 2 lambda / L
+    assert float(v.trend["rate_last_interval"]) >= 0.2
     imb = [c.imbalance for c in v.checks]
     with mp.workdps(40):
         assert abs(imb[-1] / imb[0] - mp.exp(-2 * mp.mpf(8) / 5)) < mp.mpf(10) ** -25
@@ -67,6 +70,8 @@ def test_unbalanced_without_weight_decay_stays_away():
     v = verify(_unbalanced(F(0), times=(0, 2, 4, 8)))
     assert not v.holds
     assert min(c.nfa_residual for c in v.checks) > mp.mpf("0.05")
+    assert v.trend["verdict"] == "does-not-hold"
+    assert "theory_rate_at_least" not in v.trend
     imb = [c.imbalance for c in v.checks]
     with mp.workdps(40):
         assert abs(imb[-1] - imb[0]) < mp.mpf(10) ** -25  # D_l conserved without decay
@@ -99,3 +104,15 @@ def test_from_file_records_sha256(tmp_path):
     assert js["holds"] is True and len(js["checks"]) == 2
     assert js["checks"][1]["t"] == "0.25"
     assert all(isinstance(js["checks"][0][k], str) for k in ("loss", "nfa_residual", "alpha_fit"))
+
+
+def test_a_residual_that_stalls_is_not_decaying():
+    from nfacheck.numeric.verify import residual_trend
+
+    v = verify(_unbalanced(F(1, 5), times=(2, 4, 6, 8)))
+    assert residual_trend(v)["verdict"] == "decaying"
+    # the same path with its last residual held at the previous value: a plateau
+    stalled = v.checks[:-1] + [type(v.checks[-1])(v.checks[-1].t, v.checks[-1].loss,
+                                                   v.checks[-2].metrics)]
+    assert residual_trend(type(v)(stalled, False, v.alpha, v.tol, v.provenance))["verdict"] == (
+        "does-not-hold")

@@ -30,7 +30,8 @@ def test_balanced_holds_exit_0(balanced_file, capsys):
 def test_json_shape_and_decimal_strings(balanced_file, capsys):
     assert main(["verify", str(balanced_file), "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
-    assert set(data) == {"checks", "holds", "provenance"} and data["holds"] is True
+    assert set(data) == {"checks", "holds", "trend", "provenance"} and data["holds"] is True
+    assert data["trend"]["verdict"] == "holds"
     keys = {"t", "loss", "imbalance", "nfa_residual", "nfa_residual_c1", "alpha_fit",
             "correlation", "commutator_bound"}
     for check in data["checks"]:
