@@ -10,6 +10,7 @@ does (Griewank & Walther 2008, ch. 13; Jorba & Zou 2005).
 from __future__ import annotations
 
 from fractions import Fraction
+from itertools import islice
 from operator import mul
 
 import mpmath
@@ -24,6 +25,10 @@ __all__ = [
     "horner",
     "ACTIVATION_SERIES",
 ]
+
+# g of _cauchy_flint: truncated products are exact to 2**(1-g) of the last bit (was 16; 4 makes
+# more operands fit in two limbs, the cheap size for fmpz_mat products, at no visible cost).
+GUARD_BITS = 4
 
 # Activations with a series rule here; "relu" and "leaky_relu" use a fixed per-entry multiplier.
 ACTIVATION_SERIES = ("linear", "tanh", "sigmoid", "softplus", "relu", "leaky_relu")
@@ -162,12 +167,14 @@ def cauchy_matmul(
 def _cauchy_flint(p, q, k, trans_p, trans_q, frac_bits):
     """Sum of fmpz_mat products P[j] Q[k-j]. Each term needs absolute accuracy 2**(F - g) in
     the unscaled (2**-2F) sum, so P[j] may lose its lowest F - g - bits(Q[k-j]) - log2(inner)
-    bits, and Q[k-j] likewise: high-order coefficients then multiply as short integers.
+    - log2(k+1) bits, and Q[k-j] likewise: high-order coefficients then multiply as short
+    integers. The k+1 truncated terms together are off by at most about 2**(F - g + 1), i.e.
+    2**(1-g) units of the last fixed-point bit after the shift by F; g = ``GUARD_BITS``.
     Shifts are rounded down to multiples of 32 so that the truncated copies are reused."""
     inner = p.rows if trans_p else p.cols
     budget = None
     if frac_bits is not None:
-        budget = frac_bits - 16 - (k + 1).bit_length() - inner.bit_length()
+        budget = frac_bits - GUARD_BITS - (k + 1).bit_length() - inner.bit_length()
     groups: dict = {}  # terms summed per total shift, then scaled once per group
     for j in range(k + 1):
         i = k - j
@@ -190,6 +197,8 @@ def _cauchy_flint(p, q, k, trans_p, trans_q, frac_bits):
 def elementwise_cauchy(a: SeriesMatrix, b: SeriesMatrix, k: int) -> list[int]:
     """Coefficient k of the entrywise product ``A(s) * B(s)``, unscaled (multiple of 2**-2F)."""
     ea, eb = a.view("entries"), b.view("entries")
+    if len(a) == len(b) == k + 1:  # the usual case: no slices, reversed() is a view
+        return [sum(map(mul, x, reversed(y))) for x, y in zip(ea, eb, strict=True)]
     return [sum(map(mul, x[: k + 1], y[k::-1])) for x, y in zip(ea, eb, strict=True)]
 
 
@@ -197,9 +206,13 @@ def _square_coeff(e: list[list[int]], k: int) -> list[int]:
     """Coefficient k of the entrywise square, unscaled: uses the symmetry of the Cauchy sum."""
     half = (k + 1) // 2
     out = []
+    odd = k % 2
     for x in e:
-        s = 2 * sum(map(mul, x[:half], x[k : k - half : -1])) if half else 0
-        if k % 2 == 0:
+        if len(x) == k + 1:
+            s = 2 * sum(map(mul, islice(x, half), reversed(x))) if half else 0
+        else:
+            s = 2 * sum(map(mul, x[:half], x[k : k - half : -1])) if half else 0
+        if not odd:
             s += x[k // 2] * x[k // 2]
         out.append(s)
     return out
@@ -290,6 +303,11 @@ def activation_next(
 
     def deriv_conv(series: SeriesMatrix) -> list[int]:
         es = series.view("entries")
+        if len(z) == k + 1 and len(series) == k:  # the usual case: no slices
+            return [
+                (sum(map(mul, islice(x, 1, None), reversed(y))) >> F) // k
+                for x, y in zip(wz, es, strict=True)
+            ]
         return [
             (sum(map(mul, x[1 : k + 1], y[k - 1 :: -1])) >> F) // k
             for x, y in zip(wz, es, strict=True)
