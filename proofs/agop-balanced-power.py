@@ -22,12 +22,11 @@ Exit status 0 when all claims hold, 1 otherwise.
 
 from __future__ import annotations
 
-import functools
 import sys
 
 import sympy as sp
 
-from nfacheck.theorems import get_theorem, run_theorem
+from nfacheck.cli.proofscript import registered_claims, run_claims
 
 R = sp.Rational
 
@@ -57,36 +56,13 @@ def claim_wrong_exponent() -> tuple[bool, str]:
     return M ** 4 != G, f"M^4 = {(M ** 4).tolist()} != G"
 
 
-@functools.cache
-def _result():
-    return run_theorem(get_theorem("agop-balanced-power"))
+claim_registered_proof, claim_controls_refuted = registered_claims("agop-balanced-power")
 
 
-def claim_registered_proof() -> tuple[bool, str]:
-    r = _result()
-    return r.status == "proved", f"status {r.status} in {r.seconds:.2f} s"
-
-
-def claim_controls_refuted() -> tuple[bool, str]:
-    r = _result()
-    ok = bool(r.controls) and all(c.status == "refuted" and c.evidence for c in r.controls)
-    return ok, "; ".join(f"{c.claim} -> {c.status}" for c in r.controls)
-
-
-def main() -> int:
-    failed = 0
-    claims = (
+if __name__ == "__main__":
+    sys.exit(run_claims((
         claim_registered_proof,
         claim_exact_balanced_chain,
         claim_wrong_exponent,
         claim_controls_refuted,
-    )
-    for claim in claims:
-        ok, detail = claim()
-        failed += not ok
-        print(f"{'HOLDS' if ok else 'FAILS'}  {claim.__name__}: {detail}")
-    return 1 if failed else 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
+    )))

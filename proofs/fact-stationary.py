@@ -29,7 +29,7 @@ import sys
 
 import sympy as sp
 
-from nfacheck.theorems import get_theorem, run_theorem
+from nfacheck.cli.proofscript import registered_claims, run_claims
 from nfacheck.theorems.fact import fact_residual, stationary_gradient, stationary_instance
 
 LAMBDA = sp.Rational("1/5")
@@ -41,19 +41,12 @@ def sigma(z):
     return z + z**2 / 4 - z**3 / 6
 
 
-@functools.cache
-def _result():
-    return run_theorem(get_theorem("fact-stationary"))
+claim_registered_proof, claim_controls_refuted = registered_claims("fact-stationary")
 
 
 @functools.cache
 def _instance():
     return stationary_instance(SEED, sigma, WIDTHS, N, LAMBDA)
-
-
-def claim_registered_proof() -> tuple[bool, str]:
-    r = _result()
-    return r.status == "proved", f"status {r.status} in {r.seconds:.2f} s"
 
 
 def claim_exact_stationary_point() -> tuple[bool, str]:
@@ -73,22 +66,10 @@ def claim_wrong_sign_residual() -> tuple[bool, str]:
     return ok, f"residual = 2·W_1ᵀW_1: {res == 2 * M}"
 
 
-def claim_controls_refuted() -> tuple[bool, str]:
-    r = _result()
-    ok = bool(r.controls) and all(c.status == "refuted" and c.evidence for c in r.controls)
-    return ok, "; ".join(f"{c.claim} -> {c.status}" for c in r.controls)
-
-
-def main() -> int:
-    failed = 0
-    for claim in (claim_registered_proof, claim_exact_stationary_point,
-                  claim_wrong_sign_residual, claim_controls_refuted):
-        ok, detail = claim()
-        failed += not ok
-        print(f"[{'HOLDS' if ok else 'FAILS'}] {claim.__name__}: {detail}")
-    print("verdict:", "all claims hold" if not failed else f"{failed} claim(s) failed")
-    return 1 if failed else 0
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run_claims((
+        claim_registered_proof,
+        claim_exact_stationary_point,
+        claim_wrong_sign_residual,
+        claim_controls_refuted,
+    ), style="bracketed"))

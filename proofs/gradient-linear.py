@@ -22,12 +22,12 @@ Exit status 0 when all claims hold, 1 otherwise.
 
 from __future__ import annotations
 
-import functools
 import sys
 
 import sympy as sp
 
-from nfacheck.theorems import get_theorem, run_theorem
+from nfacheck.cli.proofscript import registered_claims, run_claims
+from nfacheck.symbolic.pointwise import velocities_at
 
 R = sp.Rational
 W1 = sp.Matrix([[1, R(1, 2)], [0, -1]])
@@ -37,47 +37,19 @@ Y = sp.Matrix([[1, 0, -2]])
 LAM = R(1, 10)
 
 
-@functools.cache
-def _result():
-    return run_theorem(get_theorem("gradient-linear"))
-
-
-def claim_registered_proof() -> tuple[bool, str]:
-    r = _result()
-    return r.status == "proved", f"status {r.status} in {r.seconds:.2f} s"
+claim_registered_proof, claim_controls_refuted = registered_claims("gradient-linear")
 
 
 def claim_exact_instance() -> tuple[bool, str]:
     n = X.shape[1]
-    a = sp.Matrix(2, 2, sp.symbols("a0:4"))
-    b = sp.Matrix(1, 2, sp.symbols("b0:2"))
-    loss = (sum(e ** 2 for e in b * a * X - Y) / (2 * n)
-            + LAM / 2 * (sum(e ** 2 for e in a) + sum(e ** 2 for e in b)))
-    at = dict(zip(list(a) + list(b), list(W1) + list(W2), strict=True))
     E = W2 * W1
     sxx, syx = X * X.T / n, Y * X.T / n
     g1 = W2.T * (E * sxx - syx) + LAM * W1
     g2 = (E * sxx - syx) * W1.T + LAM * W2
-    d1 = a.applyfunc(lambda e: sp.diff(loss, e).subs(at))
-    d2 = b.applyfunc(lambda e: sp.diff(loss, e).subs(at))
+    d1, d2 = (-v for v in velocities_at([W1, W2], X, Y, weight_decay=LAM))
     ok = sp.simplify(d1 - g1) == sp.zeros(2, 2) and sp.simplify(d2 - g2) == sp.zeros(1, 2)
     return ok, f"dL/dW_1 = {g1.tolist()}, dL/dW_2 = {g2.tolist()}"
 
 
-def claim_controls_refuted() -> tuple[bool, str]:
-    r = _result()
-    ok = bool(r.controls) and all(c.status == "refuted" and c.evidence for c in r.controls)
-    return ok, "; ".join(f"{c.claim} -> {c.status}" for c in r.controls)
-
-
-def main() -> int:
-    failed = 0
-    for claim in (claim_registered_proof, claim_exact_instance, claim_controls_refuted):
-        ok, detail = claim()
-        failed += not ok
-        print(f"{'HOLDS' if ok else 'FAILS'}  {claim.__name__}: {detail}")
-    return 1 if failed else 0
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run_claims((claim_registered_proof, claim_exact_instance, claim_controls_refuted)))

@@ -21,12 +21,12 @@ Exit status 0 when all claims hold, 1 otherwise.
 
 from __future__ import annotations
 
-import functools
 import sys
 
 import sympy as sp
 
-from nfacheck.theorems import get_theorem, run_theorem
+from nfacheck.cli.proofscript import registered_claims, run_claims
+from nfacheck.symbolic.pointwise import imbalance_rate, velocities_at
 
 R = sp.Rational
 
@@ -36,28 +36,17 @@ X = sp.Matrix([[1, 2, 0], [-1, R(1, 2), 3]])
 Y = sp.Matrix([[1, 0, -2]])
 
 
-def velocities(lam):
-    """-dL/dW_1, -dL/dW_2 at (W1, W2) by SymPy differentiation of the explicit loss."""
-    n = X.shape[1]
-    a = sp.Matrix(2, 2, sp.symbols("a0:4"))
-    b = sp.Matrix(1, 2, sp.symbols("b0:2"))
-    loss = (sum(e ** 2 for e in b * a * X - Y) / (2 * n)
-            + lam / 2 * (sum(e ** 2 for e in a) + sum(e ** 2 for e in b)))
-    at = dict(zip(list(a) + list(b), list(W1) + list(W2), strict=True))
-    return (a.applyfunc(lambda e: -sp.diff(loss, e).subs(at)),
-            b.applyfunc(lambda e: -sp.diff(loss, e).subs(at)))
+def rate_at(lam):
+    """dD_1/dt at (W1, W2) from the velocities −∂ℒ/∂W_l of the explicit loss (SymPy diff)."""
+    return imbalance_rate([W1, W2], velocities_at([W1, W2], X, Y, weight_decay=lam))
 
-
-def imbalance_rate(lam):
-    v1, v2 = velocities(lam)
-    return v2.T * W2 + W2.T * v2 - v1 * W1.T - W1 * v1.T
 
 LAM = R(1, 10)
 
 
 def claim_exact_rate() -> tuple[bool, str]:
     D = W2.T * W2 - W1 * W1.T
-    rate = imbalance_rate(LAM)
+    rate = rate_at(LAM)
     ok = sp.simplify(rate + 2 * LAM * D) == sp.zeros(2, 2)
     wrong = sp.simplify(rate + LAM * D) != sp.zeros(2, 2)
     return ok and wrong, f"dD_1/dt = {rate.tolist()} = -2 lambda D_1; -lambda D_1 differs"
@@ -71,30 +60,13 @@ def claim_solution() -> tuple[bool, str]:
     return ok, "d/dt (e^(-2 lambda t) D_0) = -2 lambda (e^(-2 lambda t) D_0), D(0) = D_0"
 
 
-@functools.cache
-def _result():
-    return run_theorem(get_theorem("imbalance-decay"))
-
-
-def claim_registered_proof() -> tuple[bool, str]:
-    r = _result()
-    return r.status == "proved", f"status {r.status} in {r.seconds:.2f} s"
-
-
-def claim_controls_refuted() -> tuple[bool, str]:
-    r = _result()
-    ok = bool(r.controls) and all(c.status == "refuted" and c.evidence for c in r.controls)
-    return ok, "; ".join(f"{c.claim} -> {c.status}" for c in r.controls)
-
-
-def main() -> int:
-    failed = 0
-    for claim in (claim_registered_proof, claim_exact_rate, claim_solution, claim_controls_refuted):
-        ok, detail = claim()
-        failed += not ok
-        print(f"{'HOLDS' if ok else 'FAILS'}  {claim.__name__}: {detail}")
-    return 1 if failed else 0
+claim_registered_proof, claim_controls_refuted = registered_claims("imbalance-decay")
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run_claims((
+        claim_registered_proof,
+        claim_exact_rate,
+        claim_solution,
+        claim_controls_refuted,
+    )))

@@ -22,12 +22,11 @@ Exit status 0 when all claims hold, 1 otherwise.
 
 from __future__ import annotations
 
-import functools
 import sys
 
 import sympy as sp
 
-from nfacheck.theorems import get_theorem, run_theorem
+from nfacheck.cli.proofscript import registered_claims, run_claims
 from nfacheck.theorems.homogeneous import rates_at
 
 R = sp.Rational
@@ -38,14 +37,9 @@ YS = [sp.Matrix([R("1/2")]), sp.Matrix([R("-1")])]
 LAMBDA = R("1/10")
 
 
-@functools.cache
-def _result():
-    return run_theorem(get_theorem("neuronwise-balancedness-homogeneous"))
-
-
-def claim_registered_proof() -> tuple[bool, str]:
-    result = _result()
-    return result.status == "proved", f"status {result.status} in {result.seconds:.2f} s"
+claim_registered_proof, claim_controls_refuted = registered_claims(
+    "neuronwise-balancedness-homogeneous"
+)
 
 
 def claim_homogeneous_rates_vanish() -> tuple[bool, str]:
@@ -64,23 +58,10 @@ def claim_tanh_and_decay_break_it() -> tuple[bool, str]:
                 f"{list(decay.values())} = −2λ(‖row‖² − ‖col‖²): {decay == expected}")
 
 
-def claim_controls_refuted() -> tuple[bool, str]:
-    result = _result()
-    ok = bool(result.controls) and all(c.status == "refuted" and c.evidence
-                                       for c in result.controls)
-    return ok, "; ".join(f"{c.claim} -> {c.status}" for c in result.controls)
-
-
-def main() -> int:
-    failed = 0
-    for claim in (claim_registered_proof, claim_homogeneous_rates_vanish,
-                  claim_tanh_and_decay_break_it, claim_controls_refuted):
-        ok, detail = claim()
-        failed += not ok
-        print(f"[{'HOLDS' if ok else 'FAILS'}] {claim.__name__}: {detail}")
-    print("verdict:", "all claims hold" if not failed else f"{failed} claim(s) failed")
-    return 1 if failed else 0
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run_claims((
+        claim_registered_proof,
+        claim_homogeneous_rates_vanish,
+        claim_tanh_and_decay_break_it,
+        claim_controls_refuted,
+    ), style="bracketed"))

@@ -27,25 +27,19 @@ Exit status 0 when all claims hold, 1 otherwise.
 
 from __future__ import annotations
 
-import functools
 import sys
 
 import sympy as sp
 
-from nfacheck.theorems import get_theorem, run_theorem
+from nfacheck.cli.proofscript import registered_claims, run_claims
 from nfacheck.theorems.commutator import exact_sides
 
 R = sp.Rational
 
 
-@functools.cache
-def _result():
-    return run_theorem(get_theorem("nfa-commutator-obstruction-sharp"))
-
-
-def claim_registered_proof() -> tuple[bool, str]:
-    r = _result()
-    return r.status == "proved", f"status {r.status} in {r.seconds:.2f} s"
+claim_registered_proof, claim_controls_refuted = registered_claims(
+    "nfa-commutator-obstruction-sharp"
+)
 
 
 def claim_exact_instance() -> tuple[bool, str]:
@@ -64,22 +58,10 @@ def claim_constant_attained() -> tuple[bool, str]:
     return lhs2 == rhs2 == 2, f"‖M‖_F² = {lhs2} = {rhs2} = ‖[M,G]‖_F²/‖G‖_2² (c = 0 optimal)"
 
 
-def claim_controls_refuted() -> tuple[bool, str]:
-    r = _result()
-    ok = bool(r.controls) and all(c.status == "refuted" and c.evidence for c in r.controls)
-    return ok, "; ".join(f"{c.claim} -> {c.status}" for c in r.controls)
-
-
-def main() -> int:
-    failed = 0
-    for claim in (claim_registered_proof, claim_exact_instance, claim_constant_attained,
-                  claim_controls_refuted):
-        ok, detail = claim()
-        failed += not ok
-        print(f"[{'HOLDS' if ok else 'FAILS'}] {claim.__name__}: {detail}")
-    print("verdict:", "all claims hold" if not failed else f"{failed} claim(s) failed")
-    return 1 if failed else 0
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run_claims((
+        claim_registered_proof,
+        claim_exact_instance,
+        claim_constant_attained,
+        claim_controls_refuted,
+    ), style="bracketed"))

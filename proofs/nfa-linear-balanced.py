@@ -23,12 +23,12 @@ Exit status 0 when all claims hold, 1 otherwise.
 
 from __future__ import annotations
 
-import functools
 import sys
 
 import sympy as sp
 
-from nfacheck.theorems import get_theorem, run_theorem
+from nfacheck.cli.proofscript import registered_claims, run_claims
+from nfacheck.symbolic.pointwise import imbalance_rate, velocities_at
 
 R = sp.Rational
 
@@ -38,20 +38,10 @@ X = sp.Matrix([[1, 2, 0], [-1, R(1, 2), 3]])
 Y = sp.Matrix([[1, 0, -2], [0, 1, 1]])
 
 
-def _velocities(W1, W2):
-    n = X.shape[1]
-    a = sp.Matrix(2, 2, sp.symbols("a0:4"))
-    b = sp.Matrix(2, 2, sp.symbols("b0:4"))
-    loss = sum(e ** 2 for e in b * a * X - Y) / (2 * n)
-    at = dict(zip(list(a) + list(b), list(W1) + list(W2), strict=True))
-    return (a.applyfunc(lambda e: -sp.diff(loss, e).subs(at)),
-            b.applyfunc(lambda e: -sp.diff(loss, e).subs(at)))
-
-
 def claim_flow_keeps_nfa() -> tuple[bool, str]:
     W1, W2 = Q * S, S * Q.T
-    v1, v2 = _velocities(W1, W2)
-    dD = v2.T * W2 + W2.T * v2 - v1 * W1.T - W1 * v1.T
+    v1, v2 = velocities_at([W1, W2], X, Y)
+    dD = imbalance_rate([W1, W2], [v1, v2])
     E, M = W2 * W1, W1.T * W1
     dE = v2 * W1 + W2 * v1
     dM = v1.T * W1 + W1.T * v1
@@ -68,36 +58,13 @@ def claim_unbalanced_differs() -> tuple[bool, str]:
     return E.T * E != M ** 2, f"E^T E - M^2 = {(E.T * E - M ** 2).tolist()}"
 
 
-@functools.cache
-def _result():
-    return run_theorem(get_theorem("nfa-linear-balanced"))
+claim_registered_proof, claim_controls_refuted = registered_claims("nfa-linear-balanced")
 
 
-def claim_registered_proof() -> tuple[bool, str]:
-    r = _result()
-    return r.status == "proved", f"status {r.status} in {r.seconds:.2f} s"
-
-
-def claim_controls_refuted() -> tuple[bool, str]:
-    r = _result()
-    ok = bool(r.controls) and all(c.status == "refuted" and c.evidence for c in r.controls)
-    return ok, "; ".join(f"{c.claim} -> {c.status}" for c in r.controls)
-
-
-def main() -> int:
-    failed = 0
-    claims = (
+if __name__ == "__main__":
+    sys.exit(run_claims((
         claim_registered_proof,
         claim_flow_keeps_nfa,
         claim_unbalanced_differs,
         claim_controls_refuted,
-    )
-    for claim in claims:
-        ok, detail = claim()
-        failed += not ok
-        print(f"{'HOLDS' if ok else 'FAILS'}  {claim.__name__}: {detail}")
-    return 1 if failed else 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
+    )))

@@ -16,8 +16,8 @@ import sympy as sp
 
 __all__ = [
     "weight_matrices", "vector", "forward", "sample_loss", "loss", "gradient",
-    "name_derivatives", "random_rational", "random_rational_matrix", "decide_zero",
-    "canonical_sums",
+    "velocities_at", "imbalance_rate", "name_derivatives", "random_rational",
+    "random_rational_matrix", "decide_zero", "canonical_sums",
 ]
 
 Activation = Callable[[sp.Expr], sp.Expr]
@@ -91,6 +91,47 @@ def loss(
 def gradient(expr: sp.Expr, M: sp.Matrix) -> sp.Matrix:
     """Entrywise derivative ``∂expr/∂M`` (same shape as ``M``) by SymPy's ``diff``."""
     return M.applyfunc(lambda e: sp.diff(expr, e))
+
+
+def velocities_at(
+    weights: Sequence[sp.Matrix], X: sp.Matrix, Y: sp.Matrix,
+    sigma: Activation = lambda z: z, weight_decay: sp.Expr | int = 0,
+) -> list[sp.Matrix]:
+    """Gradient-flow velocities ``dW_l/dt = −∂ℒ/∂W_l`` at an exact point.
+
+    The loss is :func:`loss` over symbol weights of the same shapes, differentiated entry by
+    entry with SymPy and evaluated at ``weights`` (independent of any matrix-calculus formula).
+
+    Parameters
+    ----------
+    weights
+        ``W_1 ... W_L`` with exact entries.
+    X, Y
+        Data, ``d x n`` and ``k x n`` (columns are samples).
+    sigma
+        Activation (default: identity, a linear network).
+    weight_decay
+        λ, exact.
+
+    Returns
+    -------
+    list of sympy.Matrix
+        ``−∂ℒ/∂W_l`` for ``l = 1 .. L``.
+    """
+    widths = [weights[0].shape[1]] + [W.shape[0] for W in weights]
+    Ws = weight_matrices(widths)
+    xs, ys = [X.col(i) for i in range(X.cols)], [Y.col(i) for i in range(Y.cols)]
+    value = loss(Ws, xs, ys, sigma, weight_decay)
+    at = {s: v for S, V in zip(Ws, weights, strict=True) for s, v in zip(S, V, strict=True)}
+    return [S.applyfunc(lambda e: -sp.diff(value, e).subs(at)) for S in Ws]
+
+
+def imbalance_rate(weights: Sequence[sp.Matrix], velocities: Sequence[sp.Matrix],
+                   l: int = 1) -> sp.Matrix:
+    """``dD_l/dt`` for ``D_l = W_{l+1}ᵀW_{l+1} − W_lW_lᵀ`` along the velocities (l 1-based)."""
+    W, V = weights[l - 1], velocities[l - 1]
+    Wn, Vn = weights[l], velocities[l]
+    return Vn.T * Wn + Wn.T * Vn - V * W.T - W * V.T
 
 
 def name_derivatives(expr: sp.Expr, sigma: sp.FunctionClass, dsigma: sp.FunctionClass) -> sp.Expr:
