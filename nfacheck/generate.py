@@ -22,6 +22,7 @@ from .errors import InputError
 __all__ = [
     "Matrix",
     "balanced_weights",
+    "cayley",
     "gaussian_data",
     "gaussian_matrix",
     "gaussian_weights",
@@ -145,17 +146,38 @@ def rational_orthogonal(n: int, rng: random.Random) -> Matrix:
     """
     if n < 1:
         raise InputError("matrix size must be at least 1", received=n)
+    upper = [Fraction(rng.choice((-3, -2, -1, 1, 2, 3)), 4) for _ in range(n * (n - 1) // 2)]
+    q = cayley(upper, n)
+    signs = [1 if rng.getrandbits(1) else -1 for _ in range(n)]
+    return tuple(tuple(q[i][j] * signs[j] for j in range(n)) for i in range(n))
+
+
+def cayley(skew_upper: Sequence[Any], n: int) -> Matrix:
+    """The exactly orthogonal Cayley transform ``(I + A)^{-1}(I - A) = (I - A)(I + A)^{-1}``.
+
+    Parameters
+    ----------
+    skew_upper
+        The ``n(n-1)/2`` entries of the skew-symmetric ``A`` above the diagonal, row by row
+        (anything ``Fraction`` accepts).
+    n
+        Matrix size.
+
+    Returns
+    -------
+    Matrix
+        Rational orthogonal ``n x n`` matrix (``I + A`` is invertible for every real skew ``A``).
+    """
     a = [[Fraction(0)] * n for _ in range(n)]
+    it = iter(skew_upper)
     for i in range(n):
         for j in range(i + 1, n):
-            v = Fraction(rng.choice((-3, -2, -1, 1, 2, 3)), 4)
+            v = Fraction(next(it))
             a[i][j], a[j][i] = v, -v
     eye = identity(n)
     plus = [[eye[i][j] + a[i][j] for j in range(n)] for i in range(n)]
     minus = [[eye[i][j] - a[i][j] for j in range(n)] for i in range(n)]
-    q = _solve(plus, minus)
-    signs = [1 if rng.getrandbits(1) else -1 for _ in range(n)]
-    return tuple(tuple(q[i][j] * signs[j] for j in range(n)) for i in range(n))
+    return _solve(plus, minus)
 
 
 # ------------------------------------------------------------------------------- initialisations

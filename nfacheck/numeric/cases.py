@@ -9,16 +9,13 @@ from __future__ import annotations
 
 from fractions import Fraction as F
 
+from ..generate import cayley
 from ..problem import Problem
 
 __all__ = ["cayley", "balanced_linear_weights", "unbalanced_linear_weights", "linear_problem",
            "exact_imbalances"]
 
 Mat = list[list[F]]
-
-
-def _eye(n: int) -> Mat:
-    return [[F(int(i == j)) for j in range(n)] for i in range(n)]
 
 
 def _mul(A: Mat, B: Mat) -> Mat:
@@ -28,37 +25,6 @@ def _mul(A: Mat, B: Mat) -> Mat:
 
 def _t(A: Mat) -> Mat:
     return [list(r) for r in zip(*A, strict=True)]
-
-
-def _inv(A: Mat) -> Mat:
-    """Exact Gauss-Jordan inverse of a nonsingular rational matrix."""
-    n = len(A)
-    aug = [list(A[i]) + _eye(n)[i] for i in range(n)]
-    for c in range(n):
-        p = next(r for r in range(c, n) if aug[r][c] != 0)
-        aug[c], aug[p] = aug[p], aug[c]
-        piv = aug[c][c]
-        aug[c] = [x / piv for x in aug[c]]
-        for r in range(n):
-            if r != c and aug[r][c] != 0:
-                f = aug[r][c]
-                aug[r] = [x - f * y for x, y in zip(aug[r], aug[c], strict=True)]
-    return [row[n:] for row in aug]
-
-
-def cayley(entries: list[F], n: int) -> Mat:
-    """The rational orthogonal matrix ``(I - K)(I + K)^{-1}`` of the skew ``K`` with the given
-    strictly-upper entries (row by row)."""
-    K = [[F(0)] * n for _ in range(n)]
-    it = iter(entries)
-    for i in range(n):
-        for j in range(i + 1, n):
-            v = F(next(it))
-            K[i][j], K[j][i] = v, -v
-    eye = _eye(n)
-    minus = [[eye[i][j] - K[i][j] for j in range(n)] for i in range(n)]
-    plus = [[eye[i][j] + K[i][j] for j in range(n)] for i in range(n)]
-    return _mul(minus, _inv(plus))
 
 
 _SKEW = [[F(1, 2), F(-1, 3), F(1, 4)], [F(-2, 3), F(1, 5), F(1, 2)], [F(1, 3), F(3, 4), F(-1, 2)],

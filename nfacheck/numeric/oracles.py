@@ -21,25 +21,10 @@ from fractions import Fraction
 
 import mpmath
 
+from ..generate import cayley
 from ..problem import Problem
 
 __all__ = ["cayley", "saxe_problem", "mode_value", "saxe_weights"]
-
-
-def _solve(a: list[list[Fraction]], b: list[list[Fraction]]) -> list[list[Fraction]]:
-    """Exact solution of A Z = B by Gauss-Jordan elimination over the rationals."""
-    n = len(a)
-    m = [list(a[i]) + list(b[i]) for i in range(n)]
-    for c in range(n):
-        p = next(r for r in range(c, n) if m[r][c] != 0)
-        m[c], m[p] = m[p], m[c]
-        piv = m[c][c]
-        m[c] = [v / piv for v in m[c]]
-        for r in range(n):
-            if r != c and m[r][c] != 0:
-                f = m[r][c]
-                m[r] = [x - f * y for x, y in zip(m[r], m[c], strict=True)]
-    return [row[n:] for row in m]
 
 
 def _mat(a, b):
@@ -49,21 +34,6 @@ def _mat(a, b):
 
 def _t(a):
     return [list(c) for c in zip(*a, strict=True)]
-
-
-def cayley(skew_upper: list[Fraction], n: int) -> list[list[Fraction]]:
-    """The rational orthogonal matrix (I - A)(I + A)^{-1}, A skew with the given upper part."""
-    A = [[Fraction(0)] * n for _ in range(n)]
-    it = iter(skew_upper)
-    for i in range(n):
-        for j in range(i + 1, n):
-            v = Fraction(next(it))
-            A[i][j], A[j][i] = v, -v
-    eye = [[Fraction(int(i == j)) for j in range(n)] for i in range(n)]
-    ip = [[eye[i][j] + A[i][j] for j in range(n)] for i in range(n)]
-    im = [[eye[i][j] - A[i][j] for j in range(n)] for i in range(n)]
-    # Q = (I - A)(I + A)^{-1}  <=>  Q^T = (I + A)^{-T} (I - A)^T = solve((I + A)^T, (I - A)^T)
-    return _t(_solve(_t(ip), _t(im)))
 
 
 def _diag(v):

@@ -15,6 +15,8 @@ from typing import Any
 from sympy import QQ
 from sympy.polys.rings import ring
 
+from ..generate import cayley
+
 __all__ = [
     "Mat", "mul", "add", "sub", "scale", "transpose", "trace", "eye", "zeros", "mpow", "chain",
     "is_zero", "max_abs", "rand_rational", "rand_matrix", "inverse", "cayley_orthogonal",
@@ -143,13 +145,8 @@ def inverse(a: Mat) -> Mat:
 
 def cayley_orthogonal(rng: random.Random, n: int) -> Mat:
     """A random rational orthogonal matrix ``(I - K)(I + K)^{-1}``, ``K`` skew-symmetric."""
-    k = zeros(n, n, Fraction(0))
-    for i in range(n):
-        for j in range(i + 1, n):
-            v = rand_rational(rng, 5, 3)
-            k[i][j], k[j][i] = v, -v
-    ident = eye(n, Fraction(1), Fraction(0))
-    return mul(sub(ident, k), inverse(add(ident, k)))
+    upper = [rand_rational(rng, 5, 3) for _ in range(n * (n - 1) // 2)]
+    return [list(row) for row in cayley(upper, n)]
 
 
 def entry_ring(names: Sequence[str]):
