@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import importlib.util
 import random
-from pathlib import Path
 
 import mpmath
 import pytest
@@ -112,22 +110,13 @@ def test_sharp_random_layer_rejects_constant_below_one():
     assert com._random_step(factor=sp.Rational(1, 2), seed=15).outcome == "fails"
 
 
-def _script(name: str):
-    """Import ``proofs/<name>.py`` as a module (its claims are plain functions)."""
-    path = Path(__file__).resolve().parents[2] / "proofs" / f"{name}.py"
-    spec = importlib.util.spec_from_file_location(name.replace("-", "_"), path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-def test_proof_script_exact_claims():
-    script = _script("nfa-commutator-obstruction")
+def test_proof_script_exact_claims(proof_script):
+    script = proof_script("nfa-commutator-obstruction")
     ok, detail = script.claim_exact_instance()
     assert ok, detail
     ok, detail = script.claim_factor_two_needed_for_indefinite_g()
     assert ok, detail
-    sharp = _script("nfa-commutator-obstruction-sharp")
+    sharp = proof_script("nfa-commutator-obstruction-sharp")
     for claim in (sharp.claim_exact_instance, sharp.claim_constant_attained):
         ok, detail = claim()
         assert ok, detail

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
-
 import pytest
 import sympy as sp
 
@@ -80,17 +77,8 @@ def test_canonical_sums_identifies_renamed_bound_variables():
     assert canonical_sums(sp.Sum(a[i], (i, 0, n)) - sp.Sum(a[j], (j, 1, n))) != 0
 
 
-def _script(name: str):
-    """Import ``proofs/<name>.py`` as a module (its claims are plain functions)."""
-    path = Path(__file__).resolve().parents[2] / "proofs" / f"{name}.py"
-    spec = importlib.util.spec_from_file_location(name.replace("-", "_"), path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-def test_proof_script_exact_claims():
-    script = _script("fact-stationary")
+def test_proof_script_exact_claims(proof_script):
+    script = proof_script("fact-stationary")
     ok, detail = script.claim_exact_stationary_point()
     assert ok, detail
     ok, detail = script.claim_wrong_sign_residual()

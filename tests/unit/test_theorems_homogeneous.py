@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
-
 import pytest
 import sympy as sp
 
@@ -104,17 +101,8 @@ def test_decide_zero_and_name_derivatives():
     assert named == 2 * x * df(x**2)
 
 
-def _script(name: str):
-    """Import ``proofs/<name>.py`` as a module (its claims are plain functions)."""
-    path = Path(__file__).resolve().parents[2] / "proofs" / f"{name}.py"
-    spec = importlib.util.spec_from_file_location(name.replace("-", "_"), path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-def test_proof_script_exact_claims():
-    script = _script("neuronwise-balancedness-homogeneous")
+def test_proof_script_exact_claims(proof_script):
+    script = proof_script("neuronwise-balancedness-homogeneous")
     ok, detail = script.claim_homogeneous_rates_vanish()
     assert ok, detail
     ok, detail = script.claim_tanh_and_decay_break_it()
