@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import random
 from fractions import Fraction
 
 import pytest
+from helpers import rand_rational, random_psd
 from mpmath import mp
 
 from nfacheck.errors import InputError
@@ -20,17 +20,6 @@ from nfacheck.numeric.linalg import (
 )
 
 
-def _rand(rows, cols, seed):
-    rng = random.Random(seed)
-    return [[Fraction(rng.randint(-9, 9), rng.randint(1, 7)) for _ in range(cols)]
-            for _ in range(rows)]
-
-
-def _psd(d, rank, seed):
-    B = as_matrix(_rand(rank, d, seed))
-    return B.T * B
-
-
 def _maxabs(A):
     return max(abs(A[i, j]) for i in range(A.rows) for j in range(A.cols))
 
@@ -38,7 +27,7 @@ def _maxabs(A):
 @pytest.mark.parametrize("dps", [30, 50])
 def test_eigh_reconstructs_and_is_orthogonal(dps):
     with mp.workdps(dps):
-        A = _psd(5, 5, seed=1)
+        A = random_psd(5, 5, seed=1)
         e = eigh(A)
         D = mp.diag(e.values)
         assert _maxabs(e.Q * D * e.Q.T - A) < mp.mpf(10) ** (-(dps - 3)) * _maxabs(A)
@@ -49,7 +38,7 @@ def test_eigh_reconstructs_and_is_orthogonal(dps):
 @pytest.mark.parametrize("alpha,power", [(Fraction(1, 2), 2), (Fraction(1, 3), 3), (1, 1)])
 def test_sym_power_inverts_integer_powers(alpha, power):
     with mp.workdps(40):
-        A = _psd(4, 4, seed=2)
+        A = random_psd(4, 4, seed=2)
         R, clamp = sym_power(A, alpha)
         P = mp.eye(4)
         for _ in range(power):
@@ -60,7 +49,7 @@ def test_sym_power_inverts_integer_powers(alpha, power):
 
 def test_clamp_reported_on_singular_matrix():
     with mp.workdps(40):
-        G = _psd(5, 2, seed=3)  # rank 2 in 5 dimensions: three "zero" eigenvalues
+        G = random_psd(5, 2, seed=3)  # rank 2 in 5 dimensions: three "zero" eigenvalues
         R, clamp = sym_power(G, Fraction(1, 3))
         assert clamp.count == 3
         assert clamp.largest <= clamp.threshold
@@ -83,13 +72,13 @@ def test_norms_and_commutator():
         assert frobenius(A) == 5
         assert frobenius_inner(A, A) == 25
         assert abs(spectral_norm(A) - 5) < mp.mpf(10) ** -28
-        G = _psd(4, 4, seed=4)
+        G = random_psd(4, 4, seed=4)
         lam = max(eigh(G).values)
         assert abs(spectral_norm(G, symmetric_psd=True) - lam) < mp.mpf(10) ** -25 * lam
         assert abs(spectral_norm(G) - lam) < mp.mpf(10) ** -25 * lam
         R, _ = sym_power(G, Fraction(1, 2))
         assert _maxabs(commutator(R, G)) < mp.mpf(10) ** -24 * _maxabs(G) ** 2
-        B = as_matrix(_rand(4, 4, 5))
+        B = as_matrix(rand_rational(4, 4, 5))
         assert frobenius(commutator(B, G)) > 1
 
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import random
 from fractions import Fraction
 
 import pytest
+from helpers import random_psd
 from mpmath import mp
 
 from nfacheck.errors import InputError
@@ -13,21 +13,10 @@ from nfacheck.numeric.linalg import as_matrix, frobenius, sym_power
 from nfacheck.numeric.metrics import nfa_metrics, residual_profile
 
 
-def _rand(rows, cols, seed):
-    rng = random.Random(seed)
-    return [[Fraction(rng.randint(-9, 9), rng.randint(1, 7)) for _ in range(cols)]
-            for _ in range(rows)]
-
-
-def _psd(d, rank, seed):
-    B = as_matrix(_rand(rank, d, seed))
-    return B.T * B
-
-
 def _pair(alpha, d=4, rank=4, seed=0, scale=1, dps=30):
     """G random PSD and M = scale * G^alpha, both computed well beyond ``dps``."""
     with mp.workdps(dps + 30):
-        G = _psd(d, rank, seed)
+        G = random_psd(d, rank, seed)
         Ga, _ = sym_power(G, alpha)
         return scale * Ga, G
 
@@ -76,8 +65,8 @@ def test_wrong_exponent_gives_clear_residual_and_fit_finds_the_true_one():
 def test_commutator_bound_is_below_the_residual_for_every_c_and_alpha():
     with mp.workdps(40):
         for seed in range(4):
-            G = _psd(3, 3, seed=10 + seed)
-            M = _psd(3, 3, seed=20 + seed)
+            G = random_psd(3, 3, seed=10 + seed)
+            M = random_psd(3, 3, seed=20 + seed)
             m = nfa_metrics(M=M, G=G, alpha=Fraction(1, 2))
             bound = m.commutator_bound
             assert bound > mp.mpf(10) ** -3  # non-commuting: the bound is informative

@@ -1,0 +1,23 @@
+"""Plain helpers shared by several test modules (``tests/`` is on ``sys.path`` through its
+``conftest.py``, so a test imports them as ``from helpers import ...``)."""
+
+from __future__ import annotations
+
+import random
+from fractions import Fraction
+
+from nfacheck.numeric.linalg import as_matrix
+
+
+def rand_rational(rows: int, cols: int, seed: int) -> list[list[Fraction]]:
+    """A seeded ``rows x cols`` matrix of rationals ``p/q``, ``|p| <= 9``, ``1 <= q <= 7``."""
+    rng = random.Random(seed)
+    return [[Fraction(rng.randint(-9, 9), rng.randint(1, 7)) for _ in range(cols)]
+            for _ in range(rows)]
+
+
+def random_psd(d: int, rank: int, seed: int):
+    """``BᵀB`` for a seeded rational ``rank x d`` matrix ``B``, as an mpmath matrix at the
+    current precision."""
+    B = as_matrix(rand_rational(rank, d, seed))
+    return B.T * B
