@@ -84,36 +84,12 @@ def run(args) -> int:
     )
     if result.family:
         print(f"\nfamily ({cert.family.description or cert.family.construction}):")
-        by_name = {c.name: c for c in result.claims}
-        rows = []
-        for i, (e, q) in enumerate(result.family):
-            lc = by_name[f"family.members[{i}].loss_at_most"]
-            dc = by_name[f"family.members[{i}].defect_at_least"]
-            rows.append([
-                _fmt(e), _interval(*q.loss), f"<= {_fmt(lc.claimed)}",
-                _fmt(q.defect[0], up=False, sig=6), f">= {_fmt(dc.claimed)}",
-                "holds" if lc.verdict == dc.verdict == "holds"
-                else f"{lc.verdict}/{dc.verdict}",
-            ])
-        print_table(["eps", "loss (data term)", "claimed", "defect bound >=", "claimed",
-                     "verdict"], rows)
+        _print_members(result, "family", "eps", [_fmt(e) for e, _ in result.family])
     if result.training:
         tr = cert.training
         print(f"\ntraining (gradient descent, step {_fmt(tr.step_size)}, weight decay "
               f"{_fmt(tr.weight_decay)}, from the stated init):")
-        by_name = {c.name: c for c in result.claims}
-        rows = []
-        for i, (it, q) in enumerate(result.training):
-            lc = by_name[f"training.members[{i}].loss_at_most"]
-            dc = by_name[f"training.members[{i}].defect_at_least"]
-            rows.append([
-                str(it), _interval(*q.loss), f"<= {_fmt(lc.claimed)}",
-                _fmt(q.defect[0], up=False, sig=6), f">= {_fmt(dc.claimed)}",
-                "holds" if lc.verdict == dc.verdict == "holds"
-                else f"{lc.verdict}/{dc.verdict}",
-            ])
-        print_table(["iteration", "loss (data term)", "claimed", "defect bound >=", "claimed",
-                     "verdict"], rows)
+        _print_members(result, "training", "iteration", [str(it) for it, _ in result.training])
     bad = result.failed()
     if not bad:
         print(f"\nCERTIFIED: all {len(result.claims)} claims hold")
@@ -127,3 +103,19 @@ def run(args) -> int:
             print(f"  {c.name}: claimed {word} {_fmt(c.claimed)}, computed "
                   f"{_interval(c.lower, c.upper)} ({c.verdict})")
     return result.exit_status
+
+
+def _print_members(result, section: str, first: str, labels: list[str]) -> None:
+    """One table row per member of ``result.<section>``: its bounds, claims and joint verdict."""
+    by_name = {c.name: c for c in result.claims}
+    rows = []
+    for i, (label, (_, q)) in enumerate(zip(labels, getattr(result, section), strict=True)):
+        lc = by_name[f"{section}.members[{i}].loss_at_most"]
+        dc = by_name[f"{section}.members[{i}].defect_at_least"]
+        rows.append([
+            label, _interval(*q.loss), f"<= {_fmt(lc.claimed)}",
+            _fmt(q.defect[0], up=False, sig=6), f">= {_fmt(dc.claimed)}",
+            "holds" if lc.verdict == dc.verdict == "holds" else f"{lc.verdict}/{dc.verdict}",
+        ])
+    print_table([first, "loss (data term)", "claimed", "defect bound >=", "claimed", "verdict"],
+                rows)
