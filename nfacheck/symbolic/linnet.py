@@ -19,7 +19,7 @@ from . import explicit as ex
 __all__ = [
     "INSTANCE_WIDTHS", "Net", "symbolic_net", "random_net", "balanced_weights", "end_to_end",
     "prefix", "suffix", "loss", "grad_by_diff", "grad_formula", "imbalance", "gram",
-    "flow_rate_of_imbalance", "remainder", "remainder_sum",
+    "power_defect", "flow_rate_of_imbalance", "remainder", "remainder_sum",
 ]
 
 #: Widths used for the explicit instances, one per depth L = 2..5 (mixed, not all square).
@@ -146,6 +146,13 @@ def imbalance(weights: Sequence[ex.Mat], l: int) -> ex.Mat:
 def gram(weights: Sequence[ex.Mat]) -> ex.Mat:
     """``M = W_1^T W_1``."""
     return ex.mul(ex.transpose(weights[0]), weights[0])
+
+
+def power_defect(weights: Sequence[ex.Mat], power: int | None = None) -> ex.Mat:
+    """``E^T E - M^p`` with ``E = W_L ... W_1``, ``M = W_1^T W_1`` and ``p = L`` unless given."""
+    E = end_to_end(weights)
+    p = len(weights) if power is None else power
+    return ex.sub(ex.mul(ex.transpose(E), E), ex.mpow(gram(weights), p))
 
 
 def flow_rate_of_imbalance(weights: Sequence[ex.Mat], velocities: Sequence[ex.Mat],
