@@ -175,6 +175,15 @@ def _get(obj: Any, key: str, path: str) -> Any:
     return obj[key]
 
 
+def _choice(obj: Any, key: str, path: str, known) -> Any:
+    """``obj[key]``, which must be one of ``known``."""
+    value = _get(obj, key, path)
+    if value not in known:
+        raise CertificateError(f"unknown {key}; known: " + ", ".join(known), f"{path}.{key}",
+                               value)
+    return value
+
+
 def _num(value: Any, path: str) -> Fraction:
     try:
         return parse_exact(value, path)
@@ -192,13 +201,7 @@ def _matrix(value: Any, path: str, shape: tuple[int | None, int | None]) -> Matr
 
 
 def _family(value: Any) -> Family:
-    construction = _get(value, "construction", "family")
-    if construction not in CONSTRUCTIONS:
-        raise CertificateError(
-            "unknown construction; known: " + ", ".join(CONSTRUCTIONS),
-            "family.construction",
-            construction,
-        )
+    construction = _choice(value, "construction", "family", CONSTRUCTIONS)
     members_raw = _get(value, "members", "family")
     if not isinstance(members_raw, list) or not members_raw:
         raise CertificateError("expected a non-empty list", "family.members", members_raw)
@@ -235,9 +238,7 @@ def _weights(ws: Any, widths: list[int], path: str) -> tuple[Matrix, ...]:
 
 def _training(value: Any, widths: list[int]) -> Training:
     p = "training"
-    method = _get(value, "method", p)
-    if method != "gradient_descent":
-        raise CertificateError("unknown method; known: gradient_descent", f"{p}.method", method)
+    method = _choice(value, "method", p, ("gradient_descent",))
     step = _num(_get(value, "step_size", p), f"{p}.step_size")
     decay = _num(value.get("weight_decay", "0"), f"{p}.weight_decay")
     init = _weights(_get(value, "init", p), widths, f"{p}.init")
@@ -295,13 +296,7 @@ def parse_certificate(data: Any, source: str | None = None) -> Certificate:
                 "network.widths",
                 widths,
             )
-        activation = _get(net, "activation", "network")
-        if activation not in ACTIVATIONS:
-            raise CertificateError(
-                "unknown activation; known: " + ", ".join(ACTIVATIONS),
-                "network.activation",
-                activation,
-            )
+        activation = _choice(net, "activation", "network", ACTIVATIONS)
         slope = Fraction(0)
         if activation == "leaky_relu":
             slope = _num(_get(net, "slope", "network"), "network.slope")
