@@ -23,6 +23,7 @@ from mpmath import mp
 from .. import __version__
 from ..activations import ACTIVATIONS
 from ..errors import UsageError
+from ..numeric import linalg, network
 from .arith import ExactBackend, network_on_data
 from .certificate import CONSTRUCTIONS, FORMAT, exact_str, round_sig
 from .families import MECHANISMS, Candidate, float_scores, mechanisms_for
@@ -75,65 +76,25 @@ def replay_command(
     return cmd + (f" --mechanism {mechanism}" if mechanism else "")
 
 
-def _mp_activation(name: str, slope, z):
-    if name == "linear":
-        return z, mp.mpf(1)
-    if name in ("relu", "leaky_relu"):
-        neg = mp.mpf(0) if name == "relu" else slope
-        return (z, mp.mpf(1)) if z > 0 else (neg * z, neg)
-    if name == "tanh":
-        t = mp.tanh(z)
-        return t, 1 - t * t
-    if name == "sigmoid":
-        s = 1 / (1 + mp.exp(-z))
-        return s, s * (1 - s)
-    if name == "softplus":
-        return mp.log1p(mp.exp(z)), 1 / (1 + mp.exp(-z))
-    raise UsageError(f"unknown activation {name!r}")
-
-
 def mp_evaluate(activation: str, slope: Fraction, X, Y, weights, dps: int) -> dict[str, Any]:
     """Data loss, commutator defect bound and outputs at ``dps`` digits with ``mpmath.mp``.
 
-    This is the search's own (non-rigorous) computation; certify re-derives it rigorously.
-    ``Y`` may be ``None`` (then the loss is not computed).
+    This is the search's own (non-rigorous) computation, on the shared network model
+    (:mod:`nfacheck.numeric.network`); certify re-derives it rigorously. ``Y`` may be ``None``
+    (then the loss is not computed).
     """
+    params = {"slope": slope} if activation == "leaky_relu" else None
     with mp.workdps(dps):
-        sl = mp.mpf(slope.numerator) / slope.denominator
-        Ws = [mp.matrix([[mp.mpf(x.numerator) / x.denominator for x in row] for row in w])
-              for w in weights]
-        Xm = mp.matrix([[mp.mpf(x.numerator) / x.denominator for x in row] for row in X])
-        d, n = Xm.rows, Xm.cols
-        G = mp.zeros(d, d)
-        outs, loss = [], mp.mpf(0)
-        for i in range(n):
-            h = Xm[:, i]
-            derivs = []
-            for W in Ws[:-1]:
-                z = W * h
-                pairs = [_mp_activation(activation, sl, z[u]) for u in range(z.rows)]
-                h = mp.matrix([p[0] for p in pairs])
-                derivs.append([p[1] for p in pairs])
-            out = Ws[-1] * h
-            outs.append([out[r] for r in range(out.rows)])
-            if Y is not None:
-                for r in range(out.rows):
-                    y = Y[r][i]
-                    loss += (out[r] - mp.mpf(y.numerator) / y.denominator) ** 2
-            J = Ws[-1].copy()
-            for W, ds in zip(reversed(Ws[:-1]), reversed(derivs), strict=True):
-                for c in range(J.cols):
-                    for r in range(J.rows):
-                        J[r, c] *= ds[c]
-                J = J * W
-            G += J.T * J / n
-        M = Ws[0].T * Ws[0]
-        C = M * G - G * M
-        ev = mp.eigsy(G, eigvals_only=True)
-        gnorm = max(ev[j] for j in range(d))
-        mnorm = mp.mnorm(M, "f")
-        defect = mp.mnorm(C, "f") / (2 * gnorm * mnorm) if gnorm > 0 else mp.mpf(0)
-        return {"loss": loss / (2 * n), "defect": +defect, "outputs": outs}
+        F, _ = network.forward(weights, X, activation, params)
+        outs = [[F[r, i] for r in range(F.rows)] for i in range(F.cols)]
+        loss = network.data_loss(weights, X, Y, activation, params) if Y is not None else mp.mpf(0)
+        G = network.agop(weights, X, activation, params)
+        M = network.gram(weights)
+        gnorm = linalg.spectral_norm(G, symmetric_psd=True)
+        mnorm = linalg.frobenius(M)
+        C = linalg.commutator(M, G)
+        defect = linalg.frobenius(C) / (2 * gnorm * mnorm) if gnorm > 0 else mp.mpf(0)
+        return {"loss": +loss, "defect": +defect, "outputs": outs}
 
 
 def _targets(cand: Candidate, activation: str, slope: Fraction, dps: int):
