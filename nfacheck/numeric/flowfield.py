@@ -70,6 +70,7 @@ class NetworkField:
         self._xcols = [self.X.coeffs[0][j :: self.n] for j in range(self.n)]
         self._xrows = [self.X.coeffs[0][i * self.n : (i + 1) * self.n] for i in range(len(X))]
         self.pool = None  # a parallel.SamplePool splitting the samples across processes
+        self._limb_jet = None  # the numpy backend's buffers (limbjet.LimbJet), made on first use
 
     # -- sign patterns ---------------------------------------------------------------
     def set_masks_from(self, sides: list[list[int]]) -> None:
@@ -144,6 +145,10 @@ class NetworkField:
         With a :class:`~nfacheck.numeric.parallel.SamplePool` attached as ``self.pool`` (and
         ``with_z`` false) the samples are split across processes; otherwise serial.
         """
+        if self.backend == "numpy":
+            from .limbjet import expand
+
+            return expand(self, weights, order, h0, with_z)
         if self.pool is not None and not with_z:
             return self.pool.expand(self, weights, order, h0)
         W = self.weight_series(weights)

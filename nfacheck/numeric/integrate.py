@@ -25,7 +25,7 @@ __all__ = ["integrate", "Trajectory", "Event", "GUARD_DIGITS", "default_backend"
 GUARD_DIGITS = 12
 LOG2_10 = Fraction(33219280949, 10**10)  # just above log2(10): bits per decimal digit
 METHODS = ("taylor", "gbs")
-BACKENDS = ("python", "flint")
+BACKENDS = ("python", "flint", "numpy")
 
 
 @dataclass(frozen=True)
@@ -210,6 +210,8 @@ def integrate(
     big = max([abs(v) for W in problem.weights for row in W for v in row] + [Fraction(1, 1 << 64)])
     small_bits = max(0, big.denominator.bit_length() - big.numerator.bit_length())
     F = math.ceil(work_digits * LOG2_10) + 8 + small_bits
+    if backend == "numpy":  # a whole number of 16-bit limbs: fixed-point shifts drop limbs
+        F = -(-F // 16) * 16
     K = order or jorba_zou_order(dps + 4)
     field_ = NetworkField(
         problem.widths,
