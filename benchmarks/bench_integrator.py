@@ -7,7 +7,7 @@
 (c) tanh, L = 5, width 16, n = 32, dps 50, T = 10: target <= 4 min (opt-in: --large).
 
 Usage: ``python benchmarks/bench_integrator.py [--large] [--skip-odefun] [--cases a,b,c]
-[--backends python,flint] [--workers 1,2]``.
+[--backends python,numpy,flint] [--workers 1,2]``.
 Progress goes to stderr, results to stdout.
 """
 
@@ -115,7 +115,7 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--large", action="store_true", help="also run (c), several minutes")
     ap.add_argument("--skip-odefun", action="store_true")
-    ap.add_argument("--backends", default="python,flint")
+    ap.add_argument("--backends", default="python,numpy,flint")
     ap.add_argument("--cases", default="a,b,c", help="which of a,b,c to run (c needs --large)")
     ap.add_argument(
         "--raw-inputs",

@@ -24,8 +24,10 @@ def add_parser(sub) -> None:
     p.add_argument(
         "--backend",
         default=None,
-        choices=["python", "flint"],
-        help="arithmetic backend (default python; flint needs pip install -e .[fast])",
+        choices=["python", "numpy", "flint"],
+        help="arithmetic backend: python (default, pure Python integers), numpy (the same "
+        "numbers on limb arrays with exact BLAS products; fastest on wide nets) or flint "
+        "(needs pip install -e .[fast]); $NFACHECK_BACKEND sets the default",
     )
     p.add_argument(
         "--workers",
@@ -95,6 +97,7 @@ def run(args) -> int:
         "version": __version__,
         "backend": traj.backend,
         "workers": traj.workers,
+        "rescaled": traj.rescaled,
         "sha256": problem.sha256,
         "source": problem.source,
         "seconds": round(traj.seconds, 3),

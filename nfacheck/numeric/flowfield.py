@@ -106,8 +106,14 @@ class NetworkField:
         w = self.widths
         return [SeriesMatrix(w[l + 1], w[l], list(weights[l])) for l in range(self.L)]
 
-    def jet(self, W: list[SeriesMatrix]) -> Jet:
-        """The forward/backward series of this field's samples, driven by the weights ``W``."""
+    def jet(self, W: list[SeriesMatrix], order: int):
+        """The forward/backward series of this field's samples, driven by the weights ``W``, for
+        expansions up to ``order`` (a :class:`Jet`, or on the numpy backend an
+        :class:`~nfacheck.numeric.limbjet.IntJet` with the same interface)."""
+        if self.backend == "numpy":
+            from .limbjet import IntJet
+
+            return IntJet(self, W, order)
         return Jet(self, W)
 
     def append_next(self, W: list[SeriesMatrix], grads: list[list[int]], k: int, h0: int) -> None:
@@ -145,20 +151,16 @@ class NetworkField:
         With a :class:`~nfacheck.numeric.parallel.SamplePool` attached as ``self.pool`` (and
         ``with_z`` false) the samples are split across processes; otherwise serial.
         """
-        if self.backend == "numpy":
-            from .limbjet import expand
-
-            return expand(self, weights, order, h0, with_z)
         if self.pool is not None and not with_z:
             return self.pool.expand(self, weights, order, h0)
         W = self.weight_series(weights)
-        jet = Jet(self, W)
+        jet = self.jet(W, order)
         for k in range(order + 1 if with_z else order):
             jet.forward(k)
             if k == order:
                 break
             self.append_next(W, jet.gradient(k), k, h0)
-        return Expansion(W=W, z=jet.z[:-1], h0=h0)
+        return Expansion(W=W, z=jet.z[:-1] if with_z else [], h0=h0)
 
     # -- order-0 quantities ------------------------------------------------------------
     def losses(self, weights: list[list[int]]) -> tuple[Fraction, Fraction]:

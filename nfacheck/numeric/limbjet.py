@@ -18,7 +18,7 @@ import numpy as np
 from . import limbs as lb
 from .taylor import SeriesMatrix, activation_next
 
-__all__ = ["LimbSeries", "LimbJet", "expand", "HEADROOM_LIMBS"]
+__all__ = ["LimbSeries", "LimbJet", "IntJet", "HEADROOM_LIMBS"]
 
 # limbs above the fraction: values up to about 2**32 (the top limb may hold 2**16 more)
 HEADROOM_LIMBS = 2
@@ -263,43 +263,47 @@ class LimbJet:
         return grads
 
 
-def expand(field, weights: list[list[int]], order: int, h0: int, with_z: bool = False):
-    """:meth:`NetworkField.expand` on the numpy backend: the same coefficients, as Python
-    integers in an :class:`~nfacheck.numeric.flowfield.Expansion`."""
-    from .flowfield import Expansion
+class IntJet:
+    """The :class:`~nfacheck.numeric.flowfield.Jet` interface (Python integers in and out) over
+    the field's :class:`LimbJet`: weight coefficients appended to ``W`` are converted to limbs
+    when :meth:`forward` needs them, gradients come back as Python integers.
 
-    jet = getattr(field, "_limb_jet", None)
-    if jet is None or jet.K != order:
-        jet = field._limb_jet = LimbJet(field, order)
-    else:
-        jet.reset()
-    nl = jet.nl
-    W = field.weight_series(weights)
-    for l, Wl in enumerate(W):
-        jet.W[l].append(lb.from_ints(Wl.coeffs[0], nl).reshape(Wl.rows, Wl.cols, nl))
-    for k in range(order + 1 if with_z else order):
-        jet.forward(k)
-        if k == order:
-            break
-        grads = jet.gradient(k)
-        sizes = [g.shape[0] * g.shape[1] for g in grads]
+    A value outgrowing the limbs raises :class:`~nfacheck.numeric.limbs.FixedPointOverflow`; the
+    Taylor solver then retries the step on a shorter time scale (high-order coefficients of a
+    step taken too long are what overflow)."""
+
+    def __init__(self, field, W: list[SeriesMatrix], order: int) -> None:
+        jet = field._limb_jet
+        if jet is None or jet.K != order:
+            jet = field._limb_jet = LimbJet(field, order)
+        else:
+            jet.reset()
+        self.field, self.W, self.limbs = field, W, jet
+
+    def forward(self, k: int) -> None:
+        nl = self.limbs.nl
+        for Wl, lj in zip(self.W, self.limbs.W, strict=True):
+            while len(lj) < len(Wl):
+                lj.append(lb.from_ints(Wl.coeffs[len(lj)], nl).reshape(Wl.rows, Wl.cols, nl))
+        self.limbs.forward(k)
+
+    def gradient(self, k: int) -> list[list[int]]:
+        grads = self.limbs.gradient(k)
         flat = lb.to_ints(np.concatenate([g.reshape(-1, g.shape[-1]) for g in grads]))
-        parts, start = [], 0
-        for size in sizes:
-            parts.append(flat[start : start + size])
+        out, start = [], 0
+        for g in grads:
+            size = g.shape[0] * g.shape[1]
+            out.append(flat[start : start + size])
             start += size
-        field.append_next(W, parts, k, h0)
-        new = lb.from_ints([v for Wl in W for v in Wl.coeffs[k + 1]], nl)
-        start = 0
-        for Wl, lj in zip(W, jet.W, strict=True):
-            size = Wl.rows * Wl.cols
-            lj.append(new[start : start + size].reshape(Wl.rows, Wl.cols, nl))
-            start += size
-    z = []
-    if with_z:
-        for zl in jet.z[:-1]:
+        return out
+
+    @property
+    def z(self) -> list[SeriesMatrix]:
+        """The pre-activation series as Python integers (for event location)."""
+        out = []
+        for zl in self.limbs.z:
             s = SeriesMatrix(zl.rows, zl.cols)
             for c in zl.coeffs:
                 s.append(lb.to_ints(c))
-            z.append(s)
-    return Expansion(W=W, z=z, h0=h0)
+            out.append(s)
+        return out

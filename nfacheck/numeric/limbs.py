@@ -27,8 +27,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .taylor import FixedPointOverflow
+
 __all__ = [
     "BITS",
+    "FixedPointOverflow",
     "LIMB_MAX",
     "Exactness",
     "normalize",
@@ -47,10 +50,6 @@ HALF = 1 << (BITS - 1)
 LIMB_MAX = BASE
 _FLOAT_EXACT = 1 << 53
 _INT64_SAFE = 1 << 62
-
-
-class LimbOverflow(ArithmeticError):
-    """A value outgrew the limbs reserved for it (the fixed-point range of the numpy backend)."""
 
 
 @dataclass(frozen=True)
@@ -98,7 +97,7 @@ def normalize(S: np.ndarray, bits: int = 62) -> np.ndarray:
 
 def fit(S: np.ndarray, nl: int) -> np.ndarray:
     """The value of normalised positions ``S`` in exactly ``nl`` limbs, the top one folding in
-    any higher positions; :class:`LimbOverflow` when the top limb would exceed ``LIMB_MAX``."""
+    any higher positions; :class:`FixedPointOverflow` when the top limb would exceed ``LIMB_MAX``."""
     P = S.shape[-1]
     if P < nl:
         pad = np.zeros(S.shape[:-1] + (nl - P,), dtype=np.int64)
@@ -109,11 +108,11 @@ def fit(S: np.ndarray, nl: int) -> np.ndarray:
         # a value that fits leaves at most a carry of +-1 in position nl and nothing above
         extra = S[..., nl:]
         if extra.size and (np.abs(extra[..., 0]).max() > 1 or np.any(extra[..., 1:])):
-            raise LimbOverflow("a fixed-point value outgrew the limbs reserved for it")
+            raise FixedPointOverflow("a fixed-point value outgrew the limbs reserved for it")
         out = S[..., :nl].copy()
         out[..., nl - 1] += extra[..., 0] << BITS
     if out.size and np.abs(out[..., nl - 1]).max() > LIMB_MAX:
-        raise LimbOverflow("a fixed-point value outgrew the limbs reserved for it")
+        raise FixedPointOverflow("a fixed-point value outgrew the limbs reserved for it")
     return out
 
 
@@ -188,7 +187,7 @@ def from_ints(values, nl: int) -> np.ndarray:
     try:
         buf = b"".join(v.to_bytes(width, "little", signed=True) for v in values)
     except OverflowError:
-        raise LimbOverflow(f"an integer does not fit in {nl} limbs") from None
+        raise FixedPointOverflow(f"an integer does not fit in {nl} limbs") from None
     S = np.frombuffer(buf, dtype="<u2").astype(np.int64).reshape(len(values), nl)
     S[:, -1] -= (S[:, -1] >= HALF) * BASE  # the top limb is two's complement
     return normalize(S, BITS)

@@ -24,6 +24,7 @@ from fractions import Fraction
 from multiprocessing.connection import Connection
 
 from .flowfield import Expansion, NetworkField
+from .taylor import FixedPointOverflow
 
 __all__ = ["SamplePool", "split_samples"]
 
@@ -57,7 +58,7 @@ def _block_field(spec: dict, cols: range) -> NetworkField:
 
 
 def _worker_main(fd: int) -> None:
-    """Worker loop on the socket ``fd``: first ``(spec, cols)``, then ``(k, [W_l[k]])`` in and
+    """Worker loop on the socket ``fd``: first ``(spec, cols)``, then ``(k, [W_l[k]], order)`` in and
     ``("ok", grads)`` out; ``None`` (or the parent closing the socket) stops it.
 
     k = 0 starts a new expansion. Ctrl-C is left to the parent, which terminates the workers.
@@ -72,15 +73,17 @@ def _worker_main(fd: int) -> None:
             msg = conn.recv()
             if msg is None:
                 break
-            k, coeffs = msg
+            k, coeffs, order = msg
             try:
                 if k == 0:
-                    jet = field.jet(field.weight_series(coeffs))
+                    jet = field.jet(field.weight_series(coeffs), order)
                 else:
                     for Wl, c in zip(jet.W, coeffs, strict=True):
                         Wl.append(c)
                 jet.forward(k)
                 conn.send(("ok", jet.gradient(k)))
+            except FixedPointOverflow as exc:  # the parent retries the step, shorter
+                conn.send(("overflow", str(exc)))
             except Exception:  # reported to the parent, which raises
                 conn.send(("error", traceback.format_exc()))
     except (EOFError, OSError):  # parent gone
@@ -159,31 +162,40 @@ class SamplePool:
     def __exit__(self, exc_type, exc, tb) -> None:
         self.close(abort=exc_type is not None)
 
-    def _receive(self, conn) -> list[list[int]]:
+    def _receive(self, conn) -> tuple[str, object]:
         try:
             tag, payload = conn.recv()
         except (EOFError, OSError):
             raise RuntimeError("a sample worker process died") from None
-        if tag != "ok":
+        if tag == "error":
             raise RuntimeError(f"sample worker failed:\n{payload}")
-        return payload
+        return tag, payload
 
     def expand(self, field: NetworkField, weights, order: int, h0: int) -> Expansion:
         """As :meth:`NetworkField.expand` without ``with_z``, the samples split by block."""
         W = field.weight_series(weights)
-        jet = self.local.jet(W)  # shares W: append_next extends it for every block
+        jet = self.local.jet(W, order)  # shares W: append_next extends it for every block
         for k in range(order):
             coeffs = [Wl.coeffs[k] for Wl in W]
             for conn in self._conns:
-                conn.send((k, coeffs))
-            jet.forward(k)
-            grads = jet.gradient(k)
-            for conn in self._conns:
-                part = self._receive(conn)
+                conn.send((k, coeffs, order))
+            overflow = None
+            try:
+                jet.forward(k)
+                grads = jet.gradient(k)
+            except FixedPointOverflow as exc:
+                overflow = exc
+            for conn in self._conns:  # every reply is read, so none is left for the next step
+                tag, part = self._receive(conn)
+                if tag == "overflow" or overflow is not None:
+                    overflow = overflow or FixedPointOverflow(part)
+                    continue
                 grads = [
                     [u + v for u, v in zip(g, p, strict=True)]
                     for g, p in zip(grads, part, strict=True)
                 ]
+            if overflow is not None:
+                raise overflow
             field.append_next(W, grads, k, h0)
         return Expansion(W=W, z=[], h0=h0)
 

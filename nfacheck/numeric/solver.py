@@ -13,7 +13,7 @@ import mpmath
 
 from .events import Crossing, find_first_crossing
 from .flowfield import NetworkField
-from .taylor import horner, to_fixed
+from .taylor import FixedPointOverflow, horner, to_fixed
 
 __all__ = ["OdeSolver", "TaylorSolver", "DenseOutput", "jorba_zou_order"]
 
@@ -126,6 +126,7 @@ class TaylorSolver(OdeSolver):
         h = self.fixed_step if self.fixed_step is not None else min(Fraction(1), span or 1)
         self.h0 = max(1, to_fixed(h, F))
         self.events = events if events is not None else []
+        self.rescaled = 0  # expansions retried 16x shorter after a FixedPointOverflow
         self._flipped: list[tuple[int, int]] = []
 
     def _norm(self, coeffs_k) -> int:
@@ -134,7 +135,19 @@ class TaylorSolver(OdeSolver):
     def _step_impl(self) -> tuple[bool, str]:
         field, F, K = self.field, self.field.F, self.order
         with_z = field.piecewise
-        exp = field.expand(self.y, K, self.h0, with_z=with_z)
+        while True:
+            try:
+                exp = field.expand(self.y, K, self.h0, with_z=with_z)
+                break
+            except FixedPointOverflow:  # bounded backends: coefficients of too long a step
+                self.nfev += 1
+                if self.fixed_step is not None or self.h0 < 2 ** (F // 4 + 4):
+                    return False, (
+                        f"values outgrew the {field.backend} backend's fixed-point range at "
+                        f"t={float(self.t):.6g}; use backend 'python'"
+                    )
+                self.h0 >>= 4
+                self.rescaled += 1
         self.nfev += 1
         coeffs = [w.coeffs for w in exp.W]
         for lay, idx in self._flipped:  # sliding-mode check after a crossing

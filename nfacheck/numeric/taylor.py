@@ -16,6 +16,7 @@ from operator import mul
 import mpmath
 
 __all__ = [
+    "FixedPointOverflow",
     "to_fixed",
     "from_fixed",
     "SeriesMatrix",
@@ -25,6 +26,11 @@ __all__ = [
     "horner",
     "ACTIVATION_SERIES",
 ]
+
+class FixedPointOverflow(ArithmeticError):
+    """A value outgrew the fixed-point range of a bounded representation (the numpy backend's
+    limbs, :mod:`nfacheck.numeric.limbs`); the Taylor solver retries on a shorter time scale."""
+
 
 # g of _cauchy_flint: truncated products are exact to 2**(1-g) of the last bit (was 16; 4 makes
 # more operands fit in two limbs, the cheap size for fmpz_mat products, at no visible cost).

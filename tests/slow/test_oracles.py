@@ -57,6 +57,11 @@ def test_saxe_modes_flint_backend():
     assert _saxe_error(3, 50, backend="flint") <= mpmath.mpf(10) ** -48
 
 
+@pytest.mark.parametrize("depth", [2, 4])
+def test_saxe_modes_numpy_backend(depth):
+    assert _saxe_error(depth, 50, backend="numpy") <= mpmath.mpf(10) ** -48
+
+
 @pytest.mark.parametrize("dps", [30, 50])
 @pytest.mark.parametrize("depth", [2, 3])
 def test_saxe_modes_with_weight_decay(depth, dps):
