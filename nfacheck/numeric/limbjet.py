@@ -108,7 +108,8 @@ class LimbJet:
         ]
         smooth = act in ("tanh", "sigmoid", "softplus")
         hidden = range(L - 1)
-        a_lay = ("right", "right_t") + (("ent_fwd", "ent_rev") if act in ("tanh", "sigmoid") else ())
+        squared = ("ent_fwd", "ent_rev") if act in ("tanh", "sigmoid") else ()
+        a_lay = ("right", "right_t") + squared
         delta_lay = ("left", "right")
         if act == "linear":  # a = z and delta = g: one series each
             self.z = [LimbSeries(w[l + 1], n, K, nl, a_lay[:2]) for l in hidden]
@@ -211,7 +212,8 @@ class LimbJet:
                 self.aux[l].append(lb.from_ints(saux.coeffs[0], nl).reshape(shape))
             wz.append(np.zeros_like(zk))
             return
-        wz.append(lb.fit(lb.normalize(zk * k, lb.BITS + k.bit_length()), nl))  # k z[k]: the series of s dz/ds
+        # k z[k]: the series of s dz/ds
+        wz.append(lb.fit(lb.normalize(zk * k, lb.BITS + k.bit_length()), nl))
 
         def deriv(series: LimbSeries) -> np.ndarray:  # (1/k) sum_{j>=1} j z[j] series[k-j]
             return self._div(self._scaled(self._entrywise(wz, series, k, jlo=1)), k)

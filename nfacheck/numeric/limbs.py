@@ -97,7 +97,8 @@ def normalize(S: np.ndarray, bits: int = 62) -> np.ndarray:
 
 def fit(S: np.ndarray, nl: int) -> np.ndarray:
     """The value of normalised positions ``S`` in exactly ``nl`` limbs, the top one folding in
-    any higher positions; :class:`FixedPointOverflow` when the top limb would exceed ``LIMB_MAX``."""
+    any higher positions; :class:`FixedPointOverflow` when the top limb would exceed
+    ``LIMB_MAX``."""
     P = S.shape[-1]
     if P < nl:
         pad = np.zeros(S.shape[:-1] + (nl - P,), dtype=np.int64)
@@ -130,10 +131,29 @@ def shift_floor(S: np.ndarray, shift: int, bits: int = 62) -> np.ndarray:
     if q == 0:
         return S
     low, high = S[..., :q], S[..., q:].copy()
-    top = q - 1 - np.argmax(low[..., ::-1] != 0, axis=-1)
-    lead = np.take_along_axis(low, top[..., None], axis=-1)[..., 0]
-    high[..., 0] -= lead < 0
+    if q <= _SIGN_LIMBS:
+        # the leading non-zero limb outweighs all lower ones together (they reach < 0.63 of
+        # it), so this float64 sum has the sign of the low part: its rounding is ~2**-53 of it
+        high[..., 0] -= (low @ _sign_weights(q)) < 0
+    else:
+        top = q - 1 - np.argmax(low[..., ::-1] != 0, axis=-1)
+        lead = np.take_along_axis(low, top[..., None], axis=-1)[..., 0]
+        high[..., 0] -= lead < 0
     return high
+
+
+# up to 60 limbs the weights 2**(16 (i - q + 1)) stay normal float64 numbers (>= 2**-944)
+_SIGN_LIMBS = 60
+
+
+def _sign_weights(q: int) -> np.ndarray:
+    w = _SIGN_WEIGHTS.get(q)
+    if w is None:
+        w = _SIGN_WEIGHTS[q] = np.ldexp(1.0, BITS * (np.arange(q) - q + 1))
+    return w
+
+
+_SIGN_WEIGHTS: dict = {}
 
 
 def floordiv(S: np.ndarray, d) -> np.ndarray:

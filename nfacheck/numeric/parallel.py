@@ -15,6 +15,7 @@ location and run serially (:meth:`NetworkField.expand` ignores the pool when ``w
 
 from __future__ import annotations
 
+import os
 import signal
 import socket
 import subprocess
@@ -27,6 +28,10 @@ from .flowfield import Expansion, NetworkField
 from .taylor import FixedPointOverflow
 
 __all__ = ["SamplePool", "split_samples"]
+
+# a worker is one process's worth of work: BLAS threads of their own (numpy backend) would only
+# fight the other processes for the cores
+_ONE_THREAD = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 
 
 def split_samples(n: int, blocks: int) -> list[range]:
@@ -58,8 +63,9 @@ def _block_field(spec: dict, cols: range) -> NetworkField:
 
 
 def _worker_main(fd: int) -> None:
-    """Worker loop on the socket ``fd``: first ``(spec, cols)``, then ``(k, [W_l[k]], order)`` in and
-    ``("ok", grads)`` out; ``None`` (or the parent closing the socket) stops it.
+    """Worker loop on the socket ``fd``: first ``(spec, cols)``, then ``(k, [W_l[k]], order)``
+    in and ``("ok", grads)`` (or ``("overflow", why)``) out; ``None`` (or the parent closing the
+    socket) stops it.
 
     k = 0 starts a new expansion. Ctrl-C is left to the parent, which terminates the workers.
     """
@@ -103,7 +109,9 @@ class SamplePool:
         The problem's exact data (d x n and k x n nested sequences of rationals).
     workers
         Number of sample blocks; block 0 is computed in the calling process, the others in
-        ``workers - 1`` spawned processes. Capped at the number of samples.
+        ``workers - 1`` spawned processes (numpy backend: every block in a spawned process
+        with one BLAS thread, the calling process only adds up). Capped at the number of
+        samples.
 
     Use as a context manager (or call :meth:`close`): the workers are stopped on exit, also on
     an exception or Ctrl-C (they ignore SIGINT themselves and are terminated by the parent).
@@ -125,11 +133,13 @@ class SamplePool:
             "frac_bits": field.F,
             "backend": field.backend,
         }
-        self.local = _block_field(spec, self.blocks[0])
+        # numpy: BLAS in the calling process would use threads of its own and fight the workers
+        # for the cores, so every block goes to a single-threaded worker
+        self.local = None if field.backend == "numpy" else _block_field(spec, self.blocks[0])
         self._procs: list = []
         self._conns: list = []
         try:
-            for cols in self.blocks[1:]:
+            for cols in self.blocks[1:] if self.local is not None else self.blocks:
                 self._start(spec, cols)
         except BaseException:
             self.close(abort=True)
@@ -143,6 +153,7 @@ class SamplePool:
                 [sys.executable, "-m", __name__, str(child.fileno())],
                 pass_fds=(child.fileno(),),
                 stdin=subprocess.DEVNULL,
+                env={**os.environ, **_ONE_THREAD},
             )
         finally:
             child.close()
@@ -174,26 +185,32 @@ class SamplePool:
     def expand(self, field: NetworkField, weights, order: int, h0: int) -> Expansion:
         """As :meth:`NetworkField.expand` without ``with_z``, the samples split by block."""
         W = field.weight_series(weights)
-        jet = self.local.jet(W, order)  # shares W: append_next extends it for every block
+        # the local jet shares W: append_next extends it for every block
+        jet = self.local.jet(W, order) if self.local is not None else None
         for k in range(order):
             coeffs = [Wl.coeffs[k] for Wl in W]
             for conn in self._conns:
                 conn.send((k, coeffs, order))
-            overflow = None
-            try:
-                jet.forward(k)
-                grads = jet.gradient(k)
-            except FixedPointOverflow as exc:
-                overflow = exc
+            overflow, grads = None, None
+            if jet is not None:
+                try:
+                    jet.forward(k)
+                    grads = jet.gradient(k)
+                except FixedPointOverflow as exc:
+                    overflow = exc
             for conn in self._conns:  # every reply is read, so none is left for the next step
                 tag, part = self._receive(conn)
                 if tag == "overflow" or overflow is not None:
                     overflow = overflow or FixedPointOverflow(part)
                     continue
-                grads = [
-                    [u + v for u, v in zip(g, p, strict=True)]
-                    for g, p in zip(grads, part, strict=True)
-                ]
+                grads = (
+                    part
+                    if grads is None
+                    else [
+                        [u + v for u, v in zip(g, p, strict=True)]
+                        for g, p in zip(grads, part, strict=True)
+                    ]
+                )
             if overflow is not None:
                 raise overflow
             field.append_next(W, grads, k, h0)

@@ -27,6 +27,7 @@ __all__ = [
     "ACTIVATION_SERIES",
 ]
 
+
 class FixedPointOverflow(ArithmeticError):
     """A value outgrew the fixed-point range of a bounded representation (the numpy backend's
     limbs, :mod:`nfacheck.numeric.limbs`); the Taylor solver retries on a shorter time scale."""
