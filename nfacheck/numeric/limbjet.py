@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..errors import UsageError
 from . import limbs as lb
 from .taylor import SeriesMatrix, activation_next
 
@@ -22,6 +23,8 @@ __all__ = ["LimbSeries", "LimbJet", "IntJet", "HEADROOM_LIMBS"]
 
 # limbs above the fraction: values up to about 2**32 (the top limb may hold 2**16 more)
 HEADROOM_LIMBS = 2
+# relu/leaky_relu slopes p/q: limbs times p and long division by q stay below 2**62 in int64
+_SLOPE_BITS = 44
 
 
 class LimbSeries:
@@ -77,10 +80,6 @@ class LimbSeries:
                 lay["ent_rev"][:, K - k, :] = flat
 
 
-def _layouts(*groups) -> tuple[str, ...]:
-    return tuple(sorted({name for g in groups for name in g}))
-
-
 class LimbJet:
     """Forward and backward Taylor series of a :class:`~nfacheck.numeric.flowfield.NetworkField`
     on limb arrays, for expansions of order ``K`` (buffers are reused across steps)."""
@@ -93,7 +92,7 @@ class LimbJet:
         inner = max(max(w), n)
         self.exact = lb.Exactness(terms=(K + 1) * inner, limbs=nl)
         if not self.exact.gemm:
-            raise ValueError(
+            raise UsageError(
                 f"numpy backend: order {K} with inner dimension {inner} exceeds exact float64 "
                 "products; use the python or flint backend"
             )
@@ -134,7 +133,13 @@ class LimbJet:
     def _set_slopes(self, masks) -> None:
         """Per-entry (num, den) of the relu/leaky_relu pattern as int64 arrays (rows, cols)."""
         self.slopes = []
-        self.slope_bits = lb.BITS + max((a for m in masks for a, _ in m), default=1).bit_length()
+        big = max((max(a, b) for m in masks for a, b in m), default=1)
+        if big.bit_length() > _SLOPE_BITS:
+            raise UsageError(
+                f"numpy backend: the leaky_relu slope's numerator or denominator ({big}) has more "
+                f"than {_SLOPE_BITS} bits; use the python or flint backend"
+            )
+        self.slope_bits = lb.BITS + big.bit_length()
         for l, m in enumerate(masks):
             shape = (self.z[l].rows, self.z[l].cols)
             num = np.array([a for a, _ in m], dtype=np.int64).reshape(shape)

@@ -13,6 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from nfacheck.errors import UsageError
 from nfacheck.numeric import limbs as lb
 from nfacheck.numeric.events import initial_sides
 from nfacheck.numeric.flowfield import NetworkField
@@ -98,7 +99,7 @@ def test_exactness_bound_is_enforced():
     assert lb.Exactness(terms=65 * 32, limbs=16).gemm
     assert not lb.Exactness(terms=1 << 21, limbs=16).gemm  # 2**21 * 2**32 = 2**53
     field = NetworkField([2, 4096, 1], "tanh", {}, [[1], [2]], [[0]], Fr(0), 64, "numpy")
-    with pytest.raises(ValueError, match="exceeds exact float64"):
+    with pytest.raises(UsageError, match="exceeds exact float64"):
         LimbJet(field, 1 << 10)  # checked before any buffer is allocated
 
 
@@ -183,3 +184,14 @@ def test_numpy_integrate_agrees_with_python(activation):
     assert b.backend == "numpy" and b.status == a.status == "success"
     assert len(a.events) == len(b.events)
     assert _max_diff(a, b) <= mpmath.mpf(10) ** -28
+
+
+def test_a_slope_too_long_for_int64_is_refused_not_wrapped():
+    p = dataclasses.replace(
+        _problem("leaky_relu"), activation_params={"slope": Fr((1 << 50) + 1, 1 << 52)}
+    )
+    with pytest.raises(UsageError, match="slope"):
+        integrate(p, backend="numpy")
+    # control: a slope of ordinary size is accepted
+    q = dataclasses.replace(p, activation_params={"slope": Fr(1, 7)})
+    assert integrate(q, backend="numpy").status == "success"
