@@ -95,6 +95,10 @@ class TaylorSolver(OdeSolver):
     h0 is rescaled for the next step. With ``fixed_step`` the step is h0 = fixed_step always
     (used by the order test).
 
+    A backend with a bounded fixed-point range (numpy) raises ``FixedPointOverflow`` when the
+    coefficients of a step taken too long outgrow it; the expansion is then retried with h0/16
+    (counted in ``rescaled``), or, with ``fixed_step``, the solver stops with status "failed".
+
     Piecewise-linear activations: a hidden pre-activation changing sign inside the step is an
     event; the step is cut at its root (bisection on the step's polynomial at 2**-F) and the sign
     pattern flipped there. If the next expansion pushes that pre-activation back across 0 (a

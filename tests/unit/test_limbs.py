@@ -166,6 +166,10 @@ def test_a_step_too_long_overflows_and_integrate_retries_shorter():
     a, b = integrate(stiff, backend="python"), integrate(stiff, backend="numpy")
     assert b.status == "success" and b.rescaled >= 1 and a.rescaled == 0
     assert _max_diff(a, b) <= mpmath.mpf(10) ** -28
+    # a fixed step cannot be shortened: the run stops with a message instead of a wrong answer
+    fixed = integrate(p, backend="numpy", step=Fr(4), times=(Fr(4),))
+    assert fixed.status == "failed" and "fixed-point range" in fixed.message
+    assert integrate(p, backend="python", step=Fr(4), times=(Fr(4),)).status == "success"
 
 
 def _max_diff(a, b):
