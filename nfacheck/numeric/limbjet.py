@@ -174,6 +174,17 @@ class LimbJet:
         out = lb.antidiagonal(G, self.in_float)
         return out.reshape(x.rows, x.cols, -1)
 
+    def _square(self, x: LimbSeries, k: int) -> np.ndarray:
+        """``sum_{j=0}^{k} x[j] * x[k-j]`` entrywise, from half the terms (the sum is symmetric):
+        twice the terms j < k/2, plus the middle one when k is even; same bound as the full sum."""
+        K, half = self.K, (k + 1) // 2
+        fwd, rev = x.lay["ent_fwd"], x.lay["ent_rev"]
+        G = 2.0 * np.matmul(fwd[:, :, :half], rev[:, K - k : K - k + half])
+        if k % 2 == 0:
+            mid = fwd[:, :, k // 2]
+            G += mid[:, :, None] * mid[:, None, :]
+        return lb.antidiagonal(G, self.in_float).reshape(x.rows, x.cols, -1)
+
     def _scaled(self, positions: np.ndarray) -> np.ndarray:
         """``floor(v / 2**F)`` in ``nl`` limbs."""
         return lb.fit(lb.shift_floor(positions, self.F, self.exact.sum_bits), self.nl)
@@ -228,12 +239,12 @@ class LimbJet:
             a.append(deriv(ds))  # a' = p z'
             pk = deriv(aux)  # p' = p (1 - p) z'
             ds.append(pk)
-            sq = self._scaled(self._entrywise(ds, ds, k))
+            sq = self._scaled(self._square(ds, k))
             aux.append(lb.fit(lb.normalize(pk - sq, lb.BITS + 1), nl))
             return
         ak = deriv(ds)
         a.append(ak)
-        sq = self._scaled(self._entrywise(a, a, k))
+        sq = self._scaled(self._square(a, k))
         if act == "tanh":
             ds.append(-sq)
         else:  # sigmoid
