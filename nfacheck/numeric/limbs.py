@@ -49,7 +49,6 @@ HALF = 1 << (BITS - 1)
 # every stored limb (the top one included) is at most this in magnitude; fit() enforces it
 LIMB_MAX = BASE
 _FLOAT_EXACT = 1 << 53
-_INT64_SAFE = 1 << 62
 
 
 @dataclass(frozen=True)
@@ -100,9 +99,9 @@ def fit(S: np.ndarray, nl: int) -> np.ndarray:
     any higher positions; :class:`FixedPointOverflow` when the top limb would exceed
     ``LIMB_MAX``."""
     P = S.shape[-1]
-    if P < nl:
+    if P < nl:  # the old top position becomes an ordinary limb: carry out of it
         pad = np.zeros(S.shape[:-1] + (nl - P,), dtype=np.int64)
-        return np.concatenate([S, pad], axis=-1)
+        S, P = normalize(np.concatenate([S, pad], axis=-1)), nl
     if P == nl:
         out = S
     else:

@@ -199,3 +199,10 @@ def test_a_slope_too_long_for_int64_is_refused_not_wrapped():
     # control: a slope of ordinary size is accepted
     q = dataclasses.replace(p, activation_params={"slope": Fr(1, 7)})
     assert integrate(q, backend="numpy").status == "success"
+
+
+def test_fit_widens_short_positions_without_breaking_the_limb_bound():
+    S = np.array([[5, 3 << 20], [-7, -(1 << 25)]], dtype=np.int64)  # top positions far beyond 2**16
+    out = lb.fit(S, 4)
+    assert lb.to_ints(out) == lb.to_ints(S)
+    assert np.abs(out[:, :-1]).max() < lb.BASE - 1
