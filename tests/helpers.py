@@ -21,3 +21,17 @@ def random_psd(d: int, rank: int, seed: int):
     current precision."""
     B = as_matrix(rand_rational(rank, d, seed))
     return B.T * B
+
+
+def trajectory_max_diff(a, b, dps: int):
+    """Largest entrywise difference between the weights of two trajectories at every output
+    time, computed at ``dps + 10`` digits."""
+    import mpmath
+
+    with mpmath.workdps(dps + 10):
+        return max(
+            abs(x - y)
+            for sa, sb in zip(a.weights, b.weights, strict=True)
+            for Wa, Wb in zip(sa, sb, strict=True)
+            for x, y in zip(Wa, Wb, strict=True)
+        )

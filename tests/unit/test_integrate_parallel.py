@@ -12,6 +12,7 @@ from fractions import Fraction as Fr
 
 import mpmath
 import pytest
+from helpers import trajectory_max_diff
 
 from nfacheck.errors import UsageError
 from nfacheck.numeric.integrate import integrate
@@ -36,16 +37,6 @@ def net(activation: str, n: int = 5, dps: int = 30, times=(Fr(1, 4), Fr(1, 2))) 
         times=times,
         dps=dps,
     )
-
-
-def max_diff(a, b, dps):
-    with mpmath.workdps(dps + 10):
-        return max(
-            abs(x - y)
-            for sa, sb in zip(a.weights, b.weights, strict=True)
-            for Wa, Wb in zip(sa, sb, strict=True)
-            for x, y in zip(Wa, Wb, strict=True)
-        )
 
 
 def test_split_samples_covers_every_column_once():
@@ -76,7 +67,7 @@ def test_parallel_agrees_with_serial(activation, backend):
     assert serial.workers == 1 and par.workers == 2
     assert par.status == serial.status == "success"
     assert par.times_exact == serial.times_exact
-    diff = max_diff(serial, par, p.dps)
+    diff = trajectory_max_diff(serial, par, p.dps)
     if backend in ("python", "numpy"):  # integer sums over sample blocks are exact: same bits
         assert diff == 0 and par.steps == serial.steps
         assert par.losses == serial.losses
@@ -159,6 +150,7 @@ def test_ctrl_c_leaves_no_worker_behind(tmp_path):
             from fractions import Fraction as Fr
             from nfacheck.numeric import parallel
             sys.path.insert(0, {str(os.path.dirname(__file__))!r})
+            sys.path.insert(0, {str(os.path.dirname(os.path.dirname(__file__)))!r})  # helpers
             from test_integrate_parallel import net
             from nfacheck.numeric.integrate import integrate
 

@@ -10,6 +10,7 @@ from fractions import Fraction as Fr
 import mpmath
 import numpy as np
 import pytest
+from helpers import trajectory_max_diff
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -165,20 +166,11 @@ def test_a_step_too_long_overflows_and_integrate_retries_shorter():
     )
     a, b = integrate(stiff, backend="python"), integrate(stiff, backend="numpy")
     assert b.status == "success" and b.rescaled >= 1 and a.rescaled == 0
-    assert _max_diff(a, b) <= mpmath.mpf(10) ** -28
+    assert trajectory_max_diff(a, b, p.dps) <= mpmath.mpf(10) ** -28
     # a fixed step cannot be shortened: the run stops with a message instead of a wrong answer
     fixed = integrate(p, backend="numpy", step=Fr(4), times=(Fr(4),))
     assert fixed.status == "failed" and "fixed-point range" in fixed.message
     assert integrate(p, backend="python", step=Fr(4), times=(Fr(4),)).status == "success"
-
-
-def _max_diff(a, b):
-    return max(
-        abs(x - y)
-        for sa, sb in zip(a.weights, b.weights, strict=True)
-        for wa, wb in zip(sa, sb, strict=True)
-        for x, y in zip(wa, wb, strict=True)
-    )
 
 
 @pytest.mark.parametrize("activation", ["tanh", "linear", "leaky_relu"])
@@ -187,7 +179,7 @@ def test_numpy_integrate_agrees_with_python(activation):
     a, b = integrate(p, backend="python"), integrate(p, backend="numpy")
     assert b.backend == "numpy" and b.status == a.status == "success"
     assert len(a.events) == len(b.events)
-    assert _max_diff(a, b) <= mpmath.mpf(10) ** -28
+    assert trajectory_max_diff(a, b, p.dps) <= mpmath.mpf(10) ** -28
 
 
 def test_a_slope_too_long_for_int64_is_refused_not_wrapped():
