@@ -13,6 +13,7 @@ from pathlib import Path
 
 from ..io import atomic_write_text
 from .base import ProofResult, Step
+from .docs import _KIND  # the same words for how a step was checked
 from .notation import escape_tex, segments, to_tex_math
 
 __all__ = ["render_latex", "write_latex", "FILENAME"]
@@ -39,13 +40,6 @@ _UNICODE = {
     "φ": r"\ensuremath{\varphi}", "₀": r"\ensuremath{_{0}}", "ℝ": r"\ensuremath{\mathbb{R}}",
     "Ã": r"\ensuremath{\tilde{A}}", "ã": r"\ensuremath{\tilde{a}}",
     "’": "'", "“": "``", "”": "''", "…": r"\ldots{}", "ö": r"\"o", "é": r"\'e", "à": r"\`a",
-}
-_KIND = {
-    "symbolic": "symbolic (SymPy-checked equality, all dimensions)",
-    "induction": "induction (base and step checked, principle applied)",
-    "instance": "explicit instances (small shapes, entry by entry)",
-    "random": "random rational instances (exact arithmetic)",
-    "lemma": "cited lemma (numeric spot check)",
 }
 
 
@@ -142,7 +136,18 @@ def _section(r: ProofResult) -> list[str]:
 
 
 def render_latex(results: Iterable[ProofResult]) -> str:
-    """``derivations.tex``: a complete document, one section per theorem (deterministic)."""
+    """``derivations.tex``: a complete document, one section per theorem (deterministic).
+
+    Parameters
+    ----------
+    results
+        Proof results, in the order the sections should appear.
+
+    Returns
+    -------
+    str
+        The LaTeX source; it compiles with ``latexmk -pdf`` (pdflatex, standard packages).
+    """
     lines = _preamble()
     for r in results:
         lines += _section(r)
@@ -151,5 +156,18 @@ def render_latex(results: Iterable[ProofResult]) -> str:
 
 
 def write_latex(results: Iterable[ProofResult], directory: str | Path) -> Path:
-    """Write ``DIR/derivations.tex`` atomically and return its path."""
+    """Write ``DIR/derivations.tex`` atomically.
+
+    Parameters
+    ----------
+    results
+        Proof results, as for :func:`render_latex`.
+    directory
+        Created if missing.
+
+    Returns
+    -------
+    Path
+        The file written.
+    """
     return atomic_write_text(Path(directory) / FILENAME, render_latex(results))
