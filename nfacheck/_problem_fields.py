@@ -15,6 +15,7 @@ from . import generate as gen
 from .activations import ACTIVATIONS
 from .errors import InputError
 from .exact import format_exact, format_matrix, parse_exact, parse_matrix
+from .limits import check_dps  # one precision cap everywhere
 
 SECTIONS: dict[str, tuple[str, ...]] = {
     "meta": ("name", "description"),
@@ -61,7 +62,6 @@ INIT_SCHEMES: dict[str, tuple[str, ...]] = {
 }
 SCALE_DEFAULTS = {"gaussian": Fraction(1), "orthogonal": Fraction(1), "small": Fraction(1, 100)}
 MAX_WIDTH, MAX_N, MAX_SEED = 100_000, 1_000_000, 2**63
-DPS_MIN, DPS_MAX = 10, 1000
 MAX_ORTHOGONAL = 64
 MAX_GENERATED = 10**6  # generated numbers per section (Box-Muller at digits + 20 digits each)
 
@@ -368,7 +368,7 @@ def build_problem(data: Any, source: str | None = None, sha256: str | None = Non
     wd = _get(tr, "weight_decay", "training", lambda v, f: _number(v, f, nonneg=True), Fraction(0))
     times = _get(tr, "times", "training", _times, (Fraction(1),))
     pr = _table(data, "precision") or {}
-    dps = _get(pr, "dps", "precision", lambda v, f: _int(v, f, DPS_MIN, DPS_MAX), 30)
+    dps = _get(pr, "dps", "precision", lambda v, f: check_dps(v, f), 30)
     generated = {}
     if data_rec:
         generated["data"] = data_rec

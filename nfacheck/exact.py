@@ -1,7 +1,15 @@
 """Exact numbers in and out: decimals and ``p/q`` strings to Fractions, TOML/JSON without float64.
 
 Everything a user writes (problem files, certificates) passes through here, so that ``0.1`` means
-1/10 exactly and nothing on the high-precision path is rounded to a binary double.
+1/10 exactly and nothing on the high-precision path is rounded to a binary double. The shared
+entry points for any command that reads input:
+
+- :func:`parse_exact` — the one number parser; it bounds digit counts and exponents
+  (:data:`nfacheck.limits.MAX_DIGITS`, :data:`~nfacheck.limits.MAX_EXPONENT`) before converting,
+  so ``1e-999999999`` or a 5000-digit integer is refused at once, never computed;
+- :func:`load_toml`, :func:`load_json` — strict loaders: duplicate keys, over-long integers and
+  nesting deeper than :data:`MAX_NESTING` are errors naming the file (exit 2), never tracebacks;
+- :func:`reject_unknown` — refuse keys of a table/object that the reader does not know.
 """
 
 from __future__ import annotations
@@ -15,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import InputError
+from .limits import MAX_DIGITS, MAX_EXPONENT
 
 __all__ = [
     "parse_exact",
@@ -24,7 +33,12 @@ __all__ = [
     "load_toml",
     "load_json",
     "read_bytes",
+    "reject_unknown",
+    "MAX_NESTING",
 ]
+
+#: deepest nesting of arrays/tables accepted in an input file
+MAX_NESTING = 64
 
 _RATIONAL = re.compile(r"^\s*([+-]?\d+)\s*/\s*([+-]?\d+)\s*$")
 _DECIMAL = re.compile(r"^\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$")
@@ -58,12 +72,16 @@ def parse_exact(value: Any, field: str | None = None) -> Fraction:
     if isinstance(value, bool):
         raise InputError("expected a number, not a boolean", field, value)
     if isinstance(value, int):
+        _bound_int(value, field)
         return Fraction(value)
     if isinstance(value, Fraction):
+        _bound_int(value.numerator, field)
+        _bound_int(value.denominator, field)
         return value
     if isinstance(value, Decimal):
         if not value.is_finite():
             raise InputError("expected a finite number", field, value)
+        _bound_decimal(value, field)
         return Fraction(value)
     if isinstance(value, float):
         raise InputError(
@@ -72,15 +90,23 @@ def parse_exact(value: Any, field: str | None = None) -> Fraction:
             value,
         )
     if isinstance(value, str):
+        if len(value) > 2 * MAX_DIGITS + 40:
+            raise InputError(f"number too long: {len(value)} characters (at most {MAX_DIGITS} "
+                             "digits per integer part)", field, value)
         m = _RATIONAL.match(value)
         if m:
+            for part in m.groups():
+                if len(part.lstrip("+-")) > MAX_DIGITS:
+                    raise InputError(f"more than {MAX_DIGITS} digits", field, value)
             p, q = int(m.group(1)), int(m.group(2))
             if q == 0:
                 raise InputError("zero denominator", field, value)
             return Fraction(p, q)
         if _DECIMAL.match(value):
             try:
-                return Fraction(Decimal(value.strip()))
+                dec = Decimal(value.strip())
+                _bound_decimal(dec, field, value)
+                return Fraction(dec)
             except (InvalidOperation, ValueError) as exc:  # pragma: no cover - regex guards
                 raise InputError("not a number", field, value) from exc
         low = value.strip().lower().lstrip("+-")
@@ -88,6 +114,33 @@ def parse_exact(value: Any, field: str | None = None) -> Fraction:
             raise InputError("expected a finite number", field, value)
         raise InputError("not a number: write an integer, a decimal or 'p/q'", field, value)
     raise InputError(f"expected a number, got {type(value).__name__}", field, value)
+
+
+def _bound_int(value: int, field: str | None) -> None:
+    # bit_length is cheap; 3.33 bits per digit
+    if value.bit_length() > MAX_DIGITS * 3.33:
+        raise InputError(f"integer with more than {MAX_DIGITS} digits", field,
+                         f"{value.bit_length()}-bit integer")
+
+
+def _bound_decimal(value: Decimal, field: str | None, shown: object = None) -> None:
+    sign, digits, exp = value.as_tuple()
+    shown = value if shown is None else shown
+    if len(digits) > MAX_DIGITS:
+        raise InputError(f"more than {MAX_DIGITS} digits", field, f"{len(digits)} digits")
+    if abs(value.adjusted()) > MAX_EXPONENT or abs(int(exp)) > MAX_EXPONENT + MAX_DIGITS:
+        raise InputError(f"exponent out of range (|exponent| <= {MAX_EXPONENT})", field, shown)
+
+
+def reject_unknown(obj: dict, known, path: str, error: type[InputError] = InputError) -> None:
+    """Raise ``error`` naming the first key of ``obj`` not in ``known`` (and listing ``known``).
+
+    ``path`` is the dotted path of ``obj`` (``""`` for the top level).
+    """
+    for key in obj:
+        if key not in known:
+            raise error("unknown field; known: " + ", ".join(known),
+                        f"{path}.{key}" if path else str(key))
 
 
 def parse_matrix(
@@ -151,9 +204,12 @@ def load_toml(path: str | Path, error: type[InputError] = InputError) -> tuple[d
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
         raise error("not UTF-8 text", source=str(path)) from None
+    _check_nesting(text, path, error)
     try:
         data = tomllib.loads(text, parse_float=Decimal)
-    except tomllib.TOMLDecodeError as exc:
+    except (ValueError, RecursionError) as exc:
+        if not isinstance(exc, tomllib.TOMLDecodeError):  # int() over the digit limit
+            raise error(f"malformed TOML: {_short(exc)}", source=str(path)) from None
         msg = str(exc)
         if msg.endswith("(at end of document)"):  # say where the end of the document is
             lines = text.split("\n")
@@ -164,6 +220,26 @@ def load_toml(path: str | Path, error: type[InputError] = InputError) -> tuple[d
     return data, raw
 
 
+def _short(exc: BaseException) -> str:
+    text = str(exc).split(";")[0]
+    return text if len(text) < 120 else text[:117] + "..."
+
+
+def _check_nesting(text: str, path, error) -> None:
+    """Refuse brackets nested deeper than MAX_NESTING (a cheap scan; strings may over-count,
+    which only matters for files that are hostile anyway)."""
+    depth = top = 0
+    for ch in text:
+        if ch in "[{":
+            depth += 1
+            if depth > top:
+                top = depth
+                if top > MAX_NESTING:
+                    raise error(f"nested deeper than {MAX_NESTING} levels", source=str(path))
+        elif ch in "]}":
+            depth -= 1
+
+
 def load_json(path: str | Path, error: type[InputError] = InputError) -> tuple[Any, bytes]:
     """Parse a JSON file with non-integers as ``Decimal`` (never float); returns data and bytes."""
     raw = read_bytes(path, error)
@@ -171,8 +247,31 @@ def load_json(path: str | Path, error: type[InputError] = InputError) -> tuple[A
     def _reject_constant(name: str):
         raise error(f"{name} is not a number nfacheck accepts", source=str(path))
 
+    def _int(text: str) -> int:
+        if len(text.lstrip("-")) > MAX_DIGITS:
+            raise error(f"integer with more than {MAX_DIGITS} digits", source=str(path))
+        return int(text)
+
+    def _float(text: str) -> Decimal:
+        if len(text) > 2 * MAX_DIGITS:
+            raise error(f"number with more than {MAX_DIGITS} digits", source=str(path))
+        return Decimal(text)
+
+    def _pairs(pairs: list) -> dict:
+        out: dict = {}
+        for key, value in pairs:
+            if key in out:
+                raise error(f"duplicate key {key!r} (the first and the last would disagree)",
+                            source=str(path))
+            out[key] = value
+        return out
+
     try:
-        data = json.loads(raw, parse_float=Decimal, parse_constant=_reject_constant)
+        _check_nesting(raw.decode("utf-8"), path, error)
+        data = json.loads(raw, parse_float=_float, parse_int=_int,
+                          parse_constant=_reject_constant, object_pairs_hook=_pairs)
+    except RecursionError:  # pragma: no cover - _check_nesting refuses these first
+        raise error(f"nested deeper than {MAX_NESTING} levels", source=str(path)) from None
     except json.JSONDecodeError as exc:
         raise error(
             f"malformed JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})",

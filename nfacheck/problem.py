@@ -15,9 +15,10 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-from ._problem_fields import DPS_MAX, DPS_MIN, build_problem
+from ._problem_fields import build_problem
 from .errors import InputError, ProblemFileError
 from .exact import format_exact, load_toml
+from .limits import DPS_MAX, DPS_MIN
 
 __all__ = [
     "Problem",

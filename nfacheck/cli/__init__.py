@@ -38,6 +38,14 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--debug", action="store_true", help="show the traceback of an error"
     )
+    from ..limits import DEFAULT_MAX_WORK
+    from ._options import work
+
+    parser.add_argument(
+        "--max-work", metavar="OPS", type=work, default=float(DEFAULT_MAX_WORK),
+        help="refuse runs estimated (before starting) to need more arithmetic operations "
+        f"than this (default {DEFAULT_MAX_WORK:.0e}, minutes on one core)",
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
     for name in COMMANDS:
@@ -49,8 +57,11 @@ def main(argv: list[str] | None = None) -> int:
     """Run the CLI; returns the exit status (also used by the console script)."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    from ..limits import work_limit
+
     try:
-        status = int(args.func(args))
+        with work_limit(args.max_work):
+            status = int(args.func(args))
     except NfacheckError as exc:
         if args.debug:
             traceback.print_exc()
@@ -61,12 +72,20 @@ def main(argv: list[str] | None = None) -> int:
         status = 130
     except BrokenPipeError:
         status = 1
+    except (MemoryError, RecursionError) as exc:  # an input too large for this machine
+        if args.debug:
+            traceback.print_exc()
+        what = "memory" if isinstance(exc, MemoryError) else "recursion depth"
+        sys.stderr.write(f"nfacheck: error: the input needs more {what} than this machine "
+                         "allows; make it smaller\n")
+        status = 2
     except Exception as exc:  # a bug: say so in one line, show the traceback with --debug
         if args.debug:
             traceback.print_exc()
-        sys.stderr.write(
-            f"nfacheck: internal error: {type(exc).__name__}: {exc} (rerun with --debug)\n"
-        )
+        hint = "" if args.debug else " (rerun with --debug)"
+        text = " ".join(str(exc).split())
+        text = text if len(text) <= 200 else text[:197] + "..."
+        sys.stderr.write(f"nfacheck: internal error: {type(exc).__name__}: {text}{hint}\n")
         status = 1
     return status
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from . import _options
 from ._output import add_json_flag, emit_json, print_table
 
 
@@ -16,8 +17,9 @@ def add_parser(sub) -> None:
         "exactly on a ReLU kink.",
     )
     p.add_argument("file", metavar="FILE", help="certificate (JSON, nfacheck-certificate/1)")
-    p.add_argument("--dps", type=int, default=None,
-                   help="working digits of the interval arithmetic (default: from the data)")
+    p.add_argument("--dps", type=_options.dps(15), default=None,
+                   help="working digits of the interval arithmetic, 15..1000 (default: from "
+                   "the data)")
     add_json_flag(p)
     p.set_defaults(func=run)
 
@@ -46,12 +48,9 @@ def _claim_cells(c) -> list[str]:
 
 
 def run(args) -> int:
-    from ..errors import UsageError
     from ..search.certificate import read_certificate
     from ..search.certify import certify
 
-    if args.dps is not None and args.dps < 15:
-        raise UsageError("--dps must be at least 15")
     cert = read_certificate(args.file)
     result = certify(cert, dps=args.dps, source=args.file)
     if args.json:

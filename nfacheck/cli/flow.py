@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from . import _options
 from ._output import add_json_flag
 
 
@@ -14,7 +15,8 @@ def add_parser(sub) -> None:
     )
     p.add_argument("problem", metavar="PROBLEM", help="problem file (TOML)")
     add_json_flag(p)
-    p.add_argument("--dps", type=int, default=None, help="decimal digits (default: the file's)")
+    p.add_argument("--dps", type=_options.dps(10), default=None,
+                   help="decimal digits, 10..1000 (default: the file's)")
     p.add_argument(
         "--method",
         default="taylor",
@@ -31,7 +33,7 @@ def add_parser(sub) -> None:
     )
     p.add_argument(
         "--workers",
-        type=int,
+        type=_options.count(1, 1024, "workers"),
         default=1,
         metavar="N",
         help="split the samples across N processes for the Taylor method (default 1: serial; "
@@ -50,15 +52,13 @@ def run(args) -> int:
     import sys
 
     from .. import __version__
-    from ..errors import IntegrationError, PrecisionError
+    from ..errors import IntegrationError
     from ..numeric.integrate import integrate
     from ..problem import load_problem
     from ._output import emit_json, print_table, progress
 
     problem = load_problem(args.problem)
     dps = args.dps if args.dps is not None else problem.dps
-    if dps < 10:
-        raise PrecisionError("dps must be at least 10", "--dps", args.dps)
     bar = progress(total=1000, desc="flow", disable=not sys.stderr.isatty())
 
     def report(t, end):

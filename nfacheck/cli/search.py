@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 
+from . import _options
 from ._output import add_json_flag, emit_json, print_table, progress
 
 
@@ -18,17 +19,19 @@ def add_parser(sub) -> None:
     )
     p.add_argument("--activation", required=True,
                    choices=("relu", "leaky_relu", "tanh", "sigmoid", "softplus", "linear"))
-    p.add_argument("--seed", type=int, default=0, help="seed of the candidate draws (default 0)")
-    p.add_argument("--candidates", type=int, default=None, metavar="N",
-                   help="how many candidates to draw (default 2000)")
+    p.add_argument("--seed", type=_options.seed, default=0,
+                   help="seed of the candidate draws, 0..2**63-1 (default 0)")
+    p.add_argument("--candidates", type=_options.count(1, 10**7, "candidates"), default=None,
+                   metavar="N", help="how many candidates to draw, 1..10^7 (default 2000)")
     p.add_argument("--mechanism", default=None,
                    help="restrict to one mechanism (dead_units, idle_units, data_kernel, "
                    "cancelling_pairs, saturated_units; relu also trained_dead_units: a network "
                    "reached by gradient descent)")
     p.add_argument("--out", metavar="FILE", help="write the certificate (JSON) to FILE")
-    p.add_argument("--dps", type=int, default=30, help="digits of targets and claims (30)")
-    p.add_argument("--budget", type=float, default=120.0, metavar="SECONDS",
-                   help="wall-time limit of the drawing phase (default 120)")
+    p.add_argument("--dps", type=_options.dps(15), default=30,
+                   help="digits of targets and claims, 15..1000 (default 30)")
+    p.add_argument("--budget", type=_options.seconds, default=120.0, metavar="SECONDS",
+                   help="wall-time limit of the drawing phase, > 0 (default 120)")
     add_json_flag(p)
     p.set_defaults(func=run)
 
@@ -46,7 +49,11 @@ def run(args) -> int:
     from ..search.certificate import write_certificate
     from ..search.search import DEFAULT_CANDIDATES, search
 
-    total = args.candidates or DEFAULT_CANDIDATES
+    if args.out:
+        from ..io import check_output_path
+
+        check_output_path(args.out, option="--out")
+    total = args.candidates if args.candidates is not None else DEFAULT_CANDIDATES
     bar = progress(total=total, desc=f"search {args.activation}")
     seen = [0]
 

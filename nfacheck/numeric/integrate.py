@@ -219,6 +219,7 @@ def integrate(
     if backend == "numpy":  # a whole number of 16-bit limbs: fixed-point shifts drop limbs
         F = -(-F // 16) * 16
     K = order or jorba_zou_order(dps + 4)
+    _check_size(problem, K, work_digits, F, method)
     field_ = NetworkField(
         problem.widths,
         problem.activation,
@@ -300,6 +301,26 @@ def integrate(
         rescaled=getattr(solver, "rescaled", 0),
     )
     return traj
+
+
+#: adaptive steps assumed by the work estimate (the examples take 1-50)
+ESTIMATED_STEPS = 50
+
+
+def _check_size(problem, K: int, work_digits: int, F: int, method: str) -> None:
+    """Refuse, before starting, a flow whose estimated work or memory would not fit."""
+    from ..limits import check_memory, check_work, exact_op_cost
+
+    params = sum(a * b for a, b in zip(problem.widths, problem.widths[1:], strict=False))
+    units = sum(problem.widths[1:])
+    order = K if method == "taylor" else 64  # gbs: extrapolation table of comparable cost
+    per_step = order * order * problem.n * params * exact_op_cost(work_digits)
+    what = (f"the flow of {list(problem.widths)} on {problem.n} samples at {work_digits} "
+            f"working digits (order {order}, assuming {ESTIMATED_STEPS} steps)")
+    check_work(per_step * ESTIMATED_STEPS, what)
+    # Taylor coefficients of every weight and activation, F-bit integers plus object overhead
+    check_memory(order * (params + problem.n * units) * (F / 8 + 32) * 4,
+                 f"the flow of {list(problem.widths)} on {problem.n} samples")
 
 
 def _run(solver, out_times, dense_output: bool, progress, t_end):

@@ -15,8 +15,9 @@ from typing import Any
 
 from ..activations import ACTIVATIONS
 from ..errors import CertificateError, InputError
-from ..exact import load_json, parse_exact, parse_matrix
+from ..exact import load_json, parse_exact, parse_matrix, reject_unknown
 from ..io import atomic_write_json
+from ..limits import check_work, exact_op_cost
 
 __all__ = [
     "FORMAT",
@@ -32,7 +33,51 @@ __all__ = [
     "parse_certificate",
     "write_certificate",
     "member_weights",
+    "FIELDS",
+    "estimate_work",
 ]
+
+#: every field a certificate may hold, by object (``mechanism`` and ``provenance`` are free-form
+#: informational objects); anything else is refused, naming it.
+FIELDS: dict[str, tuple[str, ...]] = {
+    "": ("format", "network", "data", "weights", "claims", "family", "training", "mechanism",
+         "provenance", "replay"),
+    "network": ("widths", "activation", "slope"),
+    "data": ("X", "Y"),
+    "claims": ("loss_at_most", "defect_at_least"),
+    "family": ("construction", "members", "loss_orders_at_least", "description"),
+    "family.members": ("eps", "loss_at_most", "defect_at_least"),
+    "training": ("method", "step_size", "weight_decay", "init", "frozen_units", "members",
+                 "loss_orders_at_least"),
+    "training.members": ("iteration", "weights", "loss_at_most", "defect_at_least"),
+}
+
+
+def _known(obj: Any, kind: str, path: str) -> None:
+    if isinstance(obj, dict):
+        reject_unknown(obj, FIELDS[kind], path, CertificateError)
+
+
+def estimate_work(widths, n: int, networks: int, digits: int) -> float:
+    """Operations certify needs: per network the forward pass and Jacobians over the data, the
+    AGOP and Gram products and their spectral bounds, at ``digits``-digit numbers."""
+    d = widths[0]
+    params = sum(a * b for a, b in zip(widths, widths[1:], strict=False))
+    per = n * params * (2 + widths[-1]) + n * d * d * widths[-1] + 20 * d**3
+    return networks * per * exact_op_cost(digits)
+
+
+def _check_size(data: dict, widths: list[int]) -> None:
+    """Refuse, before reading the matrices, a certificate certify could not finish."""
+    X = data.get("data", {}).get("X") if isinstance(data.get("data"), dict) else None
+    n = len(X[0]) if isinstance(X, list) and X and isinstance(X[0], list) else 1
+    nets = 1
+    for key in ("family", "training"):
+        block = data.get(key)
+        if isinstance(block, dict) and isinstance(block.get("members"), list):
+            nets += len(block["members"])
+    check_work(estimate_work(widths, n, nets, 50),
+               f"certify: {nets} networks {widths} on {n} samples", "network.widths")
 
 FORMAT = "nfacheck-certificate/1"
 
@@ -201,6 +246,7 @@ def _matrix(value: Any, path: str, shape: tuple[int | None, int | None]) -> Matr
 
 
 def _family(value: Any) -> Family:
+    _known(value, "family", "family")
     construction = _choice(value, "construction", "family", CONSTRUCTIONS)
     members_raw = _get(value, "members", "family")
     if not isinstance(members_raw, list) or not members_raw:
@@ -208,6 +254,7 @@ def _family(value: Any) -> Family:
     members = []
     for i, m in enumerate(members_raw):
         p = f"family.members[{i}]"
+        _known(m, "family.members", p)
         eps = _num(_get(m, "eps", p), f"{p}.eps")
         if not 0 <= eps <= 1:
             raise CertificateError("eps must lie in [0, 1]", f"{p}.eps", str(eps))
@@ -238,6 +285,7 @@ def _weights(ws: Any, widths: list[int], path: str) -> tuple[Matrix, ...]:
 
 def _training(value: Any, widths: list[int]) -> Training:
     p = "training"
+    _known(value, "training", p)
     method = _choice(value, "method", p, ("gradient_descent",))
     step = _num(_get(value, "step_size", p), f"{p}.step_size")
     decay = _num(value.get("weight_decay", "0"), f"{p}.weight_decay")
@@ -256,6 +304,7 @@ def _training(value: Any, widths: list[int]) -> Training:
     members = []
     for i, m in enumerate(raw):
         q = f"{p}.members[{i}]"
+        _known(m, "training.members", q)
         it = _get(m, "iteration", q)
         if not isinstance(it, int) or isinstance(it, bool) or it < 0:
             raise CertificateError("expected a non-negative integer", f"{q}.iteration", it)
@@ -284,15 +333,18 @@ def parse_certificate(data: Any, source: str | None = None) -> Certificate:
         fmt = _get(data, "format", "")
         if fmt != FORMAT:
             raise CertificateError(f"unsupported format; expected {FORMAT!r}", "format", fmt)
+        _known(data, "", "")
         net = _get(data, "network", "")
+        _known(net, "network", "network")
         widths = _get(net, "widths", "network")
         if (
             not isinstance(widths, list)
             or len(widths) < 3
-            or not all(isinstance(w, int) and not isinstance(w, bool) and w >= 1 for w in widths)
+            or not all(isinstance(w, int) and not isinstance(w, bool)
+                                and 1 <= w <= 100_000 for w in widths)
         ):
             raise CertificateError(
-                "expected a list [d, h_1, ..., k] of at least 3 positive integers",
+                "expected a list [d, h_1, ..., k] of at least 3 integers 1..100000",
                 "network.widths",
                 widths,
             )
@@ -302,13 +354,16 @@ def parse_certificate(data: Any, source: str | None = None) -> Certificate:
             slope = _num(_get(net, "slope", "network"), "network.slope")
             if not 0 <= slope < 1:
                 raise CertificateError("slope must lie in [0, 1)", "network.slope", str(slope))
+        _check_size(data, widths)
         d, k = widths[0], widths[-1]
         dat = _get(data, "data", "")
+        _known(dat, "data", "data")
         X = _matrix(_get(dat, "X", "data"), "data.X", (d, None))
         n = len(X[0])
         Y = _matrix(_get(dat, "Y", "data"), "data.Y", (k, n))
         weights = _weights(_get(data, "weights", ""), widths, "weights")
         claims = _get(data, "claims", "")
+        _known(claims, "claims", "claims")
         loss = _num(_get(claims, "loss_at_most", "claims"), "claims.loss_at_most")
         defect = _num(_get(claims, "defect_at_least", "claims"), "claims.defect_at_least")
         family = _family(data["family"]) if data.get("family") is not None else None

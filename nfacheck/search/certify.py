@@ -22,6 +22,7 @@ from typing import Any
 
 from ..activations import ACTIVATIONS
 from ..errors import CertificateError
+from ..limits import DPS_MAX, check_work
 from .arith import (
     Backend,
     ExactBackend,
@@ -32,7 +33,7 @@ from .arith import (
     network_on_data,
     transpose,
 )
-from .certificate import Certificate, member_weights
+from .certificate import Certificate, estimate_work, member_weights
 
 __all__ = [
     "Bounds",
@@ -318,8 +319,16 @@ def certify(cert: Certificate, *, dps: int | None = None, source: str | None = N
         work = 0
     else:
         work = dps or auto_dps(cert)
+        if work > DPS_MAX:
+            raise CertificateError(
+                f"its numbers need {work} working digits to certify, over the cap of {DPS_MAX}",
+                "data", source=source)
         backend = IntervalBackend(work)
         method = f"interval arithmetic (mpmath.iv, dps={work})"
+    nets = 1 + len(cert.family.members if cert.family else ()) + len(
+        cert.training.members if cert.training else ())
+    check_work(estimate_work(list(cert.widths), cert.n, nets, max(work, 50)),
+               f"certify: {nets} networks {list(cert.widths)} on {cert.n} samples")
     with iv_precision(max(work, 50)):
         try:
             main = quantities(cert, cert.weights, backend)

@@ -207,5 +207,7 @@ def test_deeper_networks_match_the_mp_engine(activation):
 
 def test_certify_rejects_a_tiny_dps(tmp_path, capsys):
     p = _write(tmp_path, "c.json", HAND)
-    assert main(["certify", p, "--dps", "5"]) == 2
-    assert capsys.readouterr().err.startswith("nfacheck: error: ")
+    with pytest.raises(SystemExit) as info:  # refused by the option parser, before reading
+        main(["certify", p, "--dps", "5"])
+    assert info.value.code == 2
+    assert capsys.readouterr().err.startswith("nfacheck: error: argument --dps: ")

@@ -1,0 +1,89 @@
+"""Typed command-line options with the same bounds as the files (``type=`` for argparse).
+
+Every numeric option goes through one of these, so ``--dps 100000``, ``--seed -1`` or
+``--budget -1`` is a one-line usage error (exit 2) naming the option, before any work.
+New subcommands should use them too: :func:`dps`, :func:`count`, :func:`seed`,
+:func:`seconds`, :func:`work`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+from collections.abc import Callable
+
+from ..errors import InputError
+from ..limits import DPS_MAX, check_dps
+
+__all__ = ["dps", "count", "seed", "seconds", "work", "MAX_SEED"]
+
+MAX_SEED = 2**63 - 1
+_MAX_INT_TEXT = 30  # digits: anything longer is refused before int() sees it
+
+
+def _int(text: str) -> int:
+    text = text.strip()
+    if len(text.lstrip("+-")) > _MAX_INT_TEXT:
+        raise argparse.ArgumentTypeError(f"integer too long ({len(text)} characters)")
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
+
+
+def dps(lo: int) -> Callable[[str], int]:
+    """``--dps``: an integer ``lo..DPS_MAX`` (the cap of problem files)."""
+
+    def parse(text: str) -> int:
+        try:
+            return check_dps(_int(text), "--dps", lo, DPS_MAX)
+        except InputError as exc:
+            raise argparse.ArgumentTypeError(f"must be between {lo} and {DPS_MAX} decimal "
+                                             f"digits (received {text})") from exc
+
+    parse.__name__ = "dps"
+    return parse
+
+
+def count(lo: int = 1, hi: int = 10**9, what: str = "count") -> Callable[[str], int]:
+    """A count ``lo..hi`` (``--candidates``, ``--workers``)."""
+
+    def parse(text: str) -> int:
+        n = _int(text)
+        if not lo <= n <= hi:
+            raise argparse.ArgumentTypeError(f"must be between {lo} and {hi} (received {n})")
+        return n
+
+    parse.__name__ = what
+    return parse
+
+
+def seed(text: str) -> int:
+    """A seed ``0..2**63-1``."""
+    n = _int(text)
+    if not 0 <= n <= MAX_SEED:
+        raise argparse.ArgumentTypeError(f"must be between 0 and 2**63-1 (received {n})")
+    return n
+
+
+def seconds(text: str) -> float:
+    """A positive, finite number of seconds."""
+    try:
+        x = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds, got {text!r}") from None
+    if not math.isfinite(x) or x <= 0:
+        raise argparse.ArgumentTypeError(f"must be a positive number of seconds (received "
+                                         f"{text})")
+    return x
+
+
+def work(text: str) -> float:
+    """``--max-work``: a positive operation count such as ``1e12``."""
+    try:
+        x = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number such as 1e12, got {text!r}") from None
+    if not math.isfinite(x) or x < 1:
+        raise argparse.ArgumentTypeError(f"must be a number >= 1 (received {text})")
+    return x
