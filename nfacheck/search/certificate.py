@@ -48,7 +48,7 @@ FIELDS: dict[str, tuple[str, ...]] = {
     "family": ("construction", "members", "loss_orders_at_least", "description"),
     "family.members": ("eps", "loss_at_most", "defect_at_least"),
     "training": ("method", "step_size", "weight_decay", "init", "frozen_units", "members",
-                 "loss_orders_at_least"),
+                 "loss_orders_at_least", "note"),
     "training.members": ("iteration", "weights", "loss_at_most", "defect_at_least"),
 }
 
