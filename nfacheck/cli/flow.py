@@ -59,11 +59,11 @@ def run(args) -> int:
 
     problem = load_problem(args.problem)
     dps = args.dps if args.dps is not None else problem.dps
-    bar = progress(total=1000, desc="flow", disable=not sys.stderr.isatty())
+    t_end = float(problem.times[-1]) if problem.times else 0.0
+    bar = progress(total=t_end, desc=f"flow {args.problem} to t = {t_end:g}", unit="time")
 
     def report(t, end):
-        bar.n = int(1000 * t / end) if end else 1000
-        bar.refresh()
+        bar.set(float(t))  # display only: the flow itself never sees a float
 
     with bar:
         traj = integrate(

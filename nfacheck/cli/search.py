@@ -54,12 +54,10 @@ def run(args) -> int:
 
         check_output_path(args.out, option="--out")
     total = args.candidates if args.candidates is not None else DEFAULT_CANDIDATES
-    bar = progress(total=total, desc=f"search {args.activation}")
-    seen = [0]
+    bar = progress(total=total, desc=f"search {args.activation}", unit="candidates")
 
     def tick(k: int) -> None:
-        bar.update(k - seen[0])
-        seen[0] = k
+        bar.set(k)
 
     try:
         result = search(

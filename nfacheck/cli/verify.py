@@ -7,6 +7,10 @@ import sys
 from ._output import add_json_flag, emit_json, print_table
 
 
+#: the largest exponent --alpha accepts (the NFA's exponents are 1/L <= 1)
+ALPHA_MAX = 16
+
+
 def add_parser(sub) -> None:
     p = sub.add_parser(
         "verify",
@@ -31,34 +35,31 @@ def run(args) -> int:
     from ..exact import parse_exact
     from ..numeric.verify import verify
 
-    def positive(value, name):
+    from ..problem import load_problem
+    from ._output import progress
+
+    def positive(value, name, most=None):
         if value is None:
             return None
-        q = parse_exact(value, name)
+        q = parse_exact(value, name)  # digits and exponent bounded there
         if q <= 0:
             raise InputError("must be positive", name, value)
+        if most is not None and q > most:
+            raise InputError(f"must be at most {most}", name, value)
         return q
 
     # validate the options before any integration work
-    alpha = positive(args.alpha, "--alpha")
-    tol = positive(args.tol, "--tol")
-    bar = None
-
-    def report(t, t_end) -> None:  # integrator progress, on stderr only when it is a terminal
-        nonlocal bar
-        if bar is None:
-            from ._output import progress
-
-            bar = progress(total=float(t_end), desc="integrating",
-                           disable=not sys.stderr.isatty())
-        bar.n = float(t)  # display only: the flow itself never sees a float
-        bar.refresh()
-
+    alpha = positive(args.alpha, "--alpha", most=ALPHA_MAX)
+    tol = positive(args.tol, "--tol", most=1)
+    problem = load_problem(args.problem)
+    t_end = float(problem.times[-1])
+    bar = progress(total=t_end, desc=f"verify {args.problem}: integrating to t = {t_end:g}",
+                   unit="time")
     try:
-        verdict = verify(args.problem, alpha=alpha, tol=tol, progress=report)
+        verdict = verify(problem, alpha=alpha, tol=tol,
+                         progress=lambda t, _end: bar.set(float(t)))  # display only
     finally:
-        if bar is not None:
-            bar.close()
+        bar.close()
     if args.json:
         emit_json(verdict.to_json())
     else:
@@ -104,6 +105,9 @@ def _print_text(verdict) -> None:
             print(f"but the residual is DECAYING: down {trend['reduction']}x, rate "
                   f"{trend['rate_overall']} overall, {trend['rate_last_interval']} on the last "
                   f"interval{ref} (asymptotic NFA; numeric evidence)")
+        elif trend["verdict"] == "inconclusive":
+            print(f"the trend is INCONCLUSIVE: {trend['why']}{ref}; add output times or a "
+                  "longer horizon to decide")
         elif "rate_last_interval" in trend:
             print(f"and the residual is not decaying to 0: down {trend['reduction']}x, rate "
                   f"{trend['rate_last_interval']} on the last interval{ref}")

@@ -118,16 +118,22 @@ class Verdict:
 #: the residual must fall by at least this factor between the first and last checkpoint (t > 0)
 #: for the verdict "decaying"
 DECAY_FACTOR = 10
+#: the residual "does not hold" (settles at a positive value) only when it changes by less than
+#: this fraction over the last interval; otherwise the path is "inconclusive"
+SETTLED_CHANGE = Fraction(1, 100)
 
 
 def residual_trend(verdict: Verdict) -> dict[str, Any]:
-    """Classify the residual path: ``holds``, ``decaying`` or ``does-not-hold``.
+    """Classify the residual path: ``holds``, ``decaying``, ``does-not-hold`` or ``inconclusive``.
 
     ``holds`` is :attr:`Verdict.holds`. Otherwise, over the checkpoints with t > 0, the path is
     ``decaying`` when the residual falls by at least :data:`DECAY_FACTOR` and keeps falling at the
     end: the exponential rate over the last interval is at least half the average rate. A
     residual that settles at a positive value (the unbalanced, weight-decay-free flow, whose
-    imbalance is conserved) fails the second test even when it first drops. The theorem's rate
+    imbalance is conserved) fails the second test even when it first drops. ``does-not-hold``
+    needs at least three checkpoints with t > 0 and a last interval over which the residual
+    changes by less than :data:`SETTLED_CHANGE`; any other path is ``inconclusive`` (with
+    ``why``): the data support no more. The theorem's rate
     for linear nets with weight decay, ``2 lambda / L`` (``nfa-weight-decay-asymptotic``), is
     reported beside the measured rates for comparison; it is not used to decide.
     """
@@ -150,6 +156,13 @@ def residual_trend(verdict: Verdict) -> dict[str, Any]:
         out["reduction"] = mp.nstr(mp.mpf(ra) / rz, 6)
         if mp.mpf(ra) / rz >= DECAY_FACTOR and overall > 0 and last >= overall / 2:
             out["verdict"] = "decaying"
+        elif len(pts) < 3:
+            out.update(verdict="inconclusive",
+                       why=f"only {len(pts)} checkpoints with t > 0 (a trend needs 3)")
+        elif abs(mp.mpf(rb) / rz - 1) > mp.mpf(SETTLED_CHANGE.numerator) / SETTLED_CHANGE.denominator:
+            out.update(verdict="inconclusive", why=(
+                f"the residual still changes by {mp.nstr(100 * abs(mp.mpf(rb) / rz - 1), 3)}% "
+                "over the last interval, neither settled nor decaying at a steady rate"))
     return out
 
 

@@ -67,10 +67,13 @@ def test_unbalanced_with_weight_decay_decays_but_does_not_hold():
 
 
 def test_unbalanced_without_weight_decay_stays_away():
-    v = verify(_unbalanced(F(0), times=(0, 2, 4, 8)))
+    short = verify(_unbalanced(F(0), times=(0, 2, 4, 8)))
+    # still falling 12% over the last interval: the data support only "inconclusive"
+    assert short.trend["verdict"] == "inconclusive" and "11.8%" in short.trend["why"]
+    v = verify(_unbalanced(F(0), times=(0, 2, 4, 8, 16, 32)))
     assert not v.holds
     assert min(c.nfa_residual for c in v.checks) > mp.mpf("0.05")
-    assert v.trend["verdict"] == "does-not-hold"
+    assert v.trend["verdict"] == "does-not-hold"  # settled: < 1% change on the last interval
     assert "theory_rate_at_least" not in v.trend
     imb = [c.imbalance for c in v.checks]
     with mp.workdps(40):
