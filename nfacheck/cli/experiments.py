@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 
+from . import _options
 from ._output import add_json_flag, emit_json, print_table, progress
 
 
@@ -17,11 +18,15 @@ def add_parser(sub) -> None:
         "grid resumes where it stopped.",
     )
     p.add_argument("--quick", action="store_true",
-                   help="the small grid (about 30 runs, well under 3 minutes on 2 cores)")
+                   help="the small grid (26 runs of 2000 steps, well under a minute)")
+    p.add_argument("--full", action="store_true",
+                   help="the full grid: 4800 runs of 3000 steps, about 25-50 minutes on 2 "
+                   "cores with --workers 2; without --quick, --full or --config the command "
+                   "refuses to start rather than launch it by surprise")
     p.add_argument("--out", metavar="DIR", default="experiments-out",
                    help="output folder (default: experiments-out)")
-    p.add_argument("--workers", metavar="N", type=int, default=1,
-                   help="worker processes (default 1)")
+    p.add_argument("--workers", metavar="N", type=_options.count(1, 1024, "workers"),
+                   default=1, help="worker processes (default 1)")
     p.add_argument("--config", metavar="FILE",
                    help="a TOML grid file with a [grid] table (see docs/experiments.md)")
     p.add_argument("--scheduler", metavar="ADDRESS",
@@ -34,13 +39,17 @@ def run(args) -> int:
     from pathlib import Path
 
     from ..errors import UsageError
-    from ..experiments.grid import full_grid, load_grid, quick_grid
+    from ..experiments.grid import STORE_NAME, full_grid, load_grid, quick_grid, read_store
     from ..experiments.suite import alpha_table, run_suite
+    from ..io import check_output_path
 
-    if args.workers < 1:
-        raise UsageError(f"--workers must be at least 1 (received {args.workers})")
-    if args.quick and args.config:
-        raise UsageError("give --quick or --config, not both")
+    if args.quick + args.full + bool(args.config) > 1:
+        raise UsageError("give one of --quick, --full or --config")
+    if not (args.quick or args.full or args.config):
+        raise UsageError(
+            "say which grid: --quick (26 runs, under a minute), --full (4800 runs, about "
+            "25-50 minutes on 2 cores) or --config FILE")
+    check_output_path(args.out, folder=True, option="--out")
     extra: dict = {}
     if args.config:
         import hashlib
@@ -53,12 +62,20 @@ def run(args) -> int:
     else:
         configs, name = full_grid(), "full"
     out = Path(args.out)
-    if out.exists() and not out.is_dir():
-        raise UsageError(f"--out {args.out}: exists and is not a folder")
-    bar = progress(total=len(configs), desc=f"experiments ({name})")
+    stored = read_store(out / STORE_NAME)
+    done = sum(c.key() in stored for c in configs)
+    bar = progress(total=len(configs), desc=f"experiments ({name}) into {args.out}",
+                   done=done, unit="runs")
+    seen = [0]
+
+    def tick(_run) -> None:  # stored runs are reported first; they are already in ``done``
+        seen[0] += 1
+        if seen[0] > done:
+            bar.update(1)
+
     try:
         suite = run_suite(configs, out, grid_name=name, workers=args.workers,
-                          scheduler=args.scheduler, on_result=lambda _r: bar.update(1),
+                          scheduler=args.scheduler, on_result=tick,
                           extra_provenance=extra)
     finally:
         bar.close()

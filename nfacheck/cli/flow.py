@@ -49,7 +49,6 @@ def _digits(x, dps: int) -> str:
 
 
 def run(args) -> int:
-    import sys
 
     from .. import __version__
     from ..errors import IntegrationError

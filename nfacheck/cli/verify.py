@@ -6,7 +6,6 @@ import sys
 
 from ._output import add_json_flag, emit_json, print_table
 
-
 #: the largest exponent --alpha accepts (the NFA's exponents are 1/L <= 1)
 ALPHA_MAX = 16
 
@@ -34,7 +33,6 @@ def run(args) -> int:
     from ..errors import InputError
     from ..exact import parse_exact
     from ..numeric.verify import verify
-
     from ..problem import load_problem
     from ._output import progress
 

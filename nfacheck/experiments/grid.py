@@ -28,9 +28,12 @@ __all__ = [
     "run_grid",
     "read_store",
     "STORE_NAME",
+    "grid_work",
+    "check_grid",
 ]
 
 STORE_NAME = "runs.jsonl"
+MAX_RUNS = 100_000
 FULL_WEIGHT_DECAYS = (0.0, 0.001, 0.01, 0.05)
 FULL_INITS = (("balanced", 1.0), ("gaussian", 0.5), ("gaussian", 1.0), ("gaussian", 2.0),
               ("orthogonal", 1.0), ("small", 0.1))
@@ -98,14 +101,26 @@ _SCALAR_KEYS = {"steps": int, "width": int, "d": int, "k": int, "n": int, "batch
 def _to_float(value, field: str) -> float:
     # Grid files are read exactly (Decimal / p/q) and converted to float64 on purpose: the
     # experiments are the float64 path of nfacheck.
+    import math
+
     from ..exact import parse_exact
 
-    return float(parse_exact(value, field))
+    q = parse_exact(value, field)
+    try:
+        x = float(q)
+    except OverflowError:
+        x = math.inf
+    if not math.isfinite(x) or abs(x) > 1e300:
+        raise InputError("beyond the float64 range of the experiments (|x| <= 1e300)", field,
+                         str(value))
+    return x
 
 
 def _to_int(value, field: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         raise InputError("expected an integer", field, value)
+    if abs(value) > 10**18:
+        raise InputError("integer out of range (|n| <= 10^18)", field, value)
     return value
 
 
@@ -168,6 +183,11 @@ def _grid_from_table(data: dict) -> list[RunConfig]:
         else:
             kw["lr"] = _to_float(lr, "grid.lr")
     common = {key: _to_int(g[key], f"grid.{key}") for key in _SCALAR_KEYS if key in g}
+    sizes = 1
+    for key in ("optimizers", "depths", "activations", "seeds", "weight_decays", "inits"):
+        sizes *= len(kw.get(key, [0]))
+    if sizes > MAX_RUNS:
+        raise InputError(f"the grid has {sizes} runs, more than {MAX_RUNS}; split it", "grid")
     try:
         return _unique(product_grid(**kw, **common))
     except InputError as exc:  # name the grid key, not the RunConfig field
@@ -288,15 +308,41 @@ def run_grid(
     for c in configs:
         if c.key() in done and on_result:
             on_result(done[c.key()])
-    with open(store, "a", encoding="utf-8") as fh:
-        if store.stat().st_size and not store.read_bytes().endswith(b"\n"):
-            fh.write("\n")  # close a line torn by a kill, so the next record stands alone
+    fh = None  # opened at the first finished run: a grid that fails leaves no empty store
+    try:
         for run in _execute(todo, workers, scheduler):
+            if fh is None:
+                fh = open(store, "a", encoding="utf-8")
+                if store.stat().st_size and not store.read_bytes().endswith(b"\n"):
+                    fh.write("\n")  # close a line torn by a kill: the next record stands alone
             _append(fh, run)
             done[_key_of(run)] = run
             if on_result:
                 on_result(run)
+    finally:
+        if fh is not None:
+            fh.close()
     return [done[c.key()] for c in configs]
+
+
+def grid_work(configs: Sequence[RunConfig]) -> float:
+    """Operations (in :mod:`nfacheck.limits` units) to train ``configs``: per step a fixed
+    Python/numpy overhead plus the float64 products of the forward and backward passes."""
+    total = 0.0
+    for c in configs:
+        widths = c.widths()
+        params = sum(a * b for a, b in zip(widths, widths[1:], strict=False))
+        total += c.steps * (2000 + 0.2 * c.n * params * c.depth)
+    return total
+
+
+def check_grid(configs: Sequence[RunConfig], name: str) -> None:
+    """Refuse (before starting) a grid over the work limit or this machine's memory."""
+    from ..limits import check_memory, check_work
+
+    check_work(grid_work(configs), f"the {name} grid ({len(configs)} runs)")
+    biggest = max((c.n * max(c.widths()) * c.depth * 8 * 4 for c in configs), default=0)
+    check_memory(biggest, f"the largest run of the {name} grid")
 
 
 def _execute(todo: list[RunConfig], workers: int, scheduler: str | None):

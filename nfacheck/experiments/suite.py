@@ -12,9 +12,9 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
-from ..io import atomic_write_json
+from ..io import atomic_write_json, dir_lock
 from .figures import write_figures
-from .grid import STORE_NAME, _round, run_grid
+from .grid import STORE_NAME, _round, check_grid, run_grid
 from .laws import drift_slope, imbalance_law_trace
 from .optimizers import OPTIMIZERS
 from .train import RunConfig, run_config
@@ -70,6 +70,10 @@ def run_suite(
 ) -> dict:
     """Run ``configs`` (resuming from ``out_dir``), the law measurements, and write the outputs.
 
+    The grid's work is estimated first (:func:`~nfacheck.experiments.grid.check_grid`), and the
+    folder is locked for the whole run (:func:`nfacheck.io.dir_lock`): a second writer of the
+    same folder is refused, told which process holds it, instead of computing every run twice.
+
     Returns
     -------
     dict
@@ -82,6 +86,14 @@ def run_suite(
 
     start = time.perf_counter()
     out = Path(out_dir)
+    check_grid(configs, grid_name)
+    with dir_lock(out, f"experiments, grid {grid_name}"):
+        return _run_locked(configs, out, grid_name, workers, scheduler, on_result,
+                           extra_provenance, start, np, __version__)
+
+
+def _run_locked(configs, out, grid_name, workers, scheduler, on_result, extra_provenance,
+                start, np, __version__) -> dict:
     runs = run_grid(configs, out, workers=workers, scheduler=scheduler, on_result=on_result)
     drift, trace = measure_laws()
     figures = write_figures(runs, out, trace, drift)

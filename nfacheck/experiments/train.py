@@ -59,16 +59,23 @@ class RunConfig:
             ("activation", self.activation in ACTIVATIONS64, "one of " + ", ".join(ACTIVATIONS64)),
             ("init", self.init in INITS, "one of " + ", ".join(INITS)),
             ("depth", isinstance(self.depth, int) and 1 <= self.depth <= 20, "an integer 1..20"),
-            ("steps", isinstance(self.steps, int) and self.steps >= 1, "an integer >= 1"),
+            ("steps", isinstance(self.steps, int) and 1 <= self.steps <= 10**9,
+             "an integer 1..10^9"),
             ("lr", math.isfinite(self.lr) and self.lr > 0, "a positive number"),
             ("weight_decay", math.isfinite(self.weight_decay) and self.weight_decay >= 0,
              "a number >= 0"),
             ("init_scale", math.isfinite(self.init_scale) and self.init_scale > 0,
              "a positive number"),
         ]
-        for name in ("width", "d", "k", "n", "batch_size"):
+        for name, most in (("width", 4096), ("d", 4096), ("k", 4096), ("n", 10**6),
+                           ("batch_size", 10**6)):
             v = getattr(self, name)
-            checks.append((name, isinstance(v, int) and v >= 1, "an integer >= 1"))
+            checks.append((name, isinstance(v, int) and 1 <= v <= most,
+                           f"an integer 1..{most}"))
+        checks.append(("seed", isinstance(self.seed, int) and not isinstance(self.seed, bool)
+                       and 0 <= self.seed < 2**63, "an integer 0..2**63-1"))
+        checks.append(("record_every", isinstance(self.record_every, int)
+                       and self.record_every >= 0, "an integer >= 0"))
         for name, ok, what in checks:
             if not ok:
                 raise InputError(f"must be {what}", name, getattr(self, name))
@@ -157,6 +164,21 @@ def train(cfg: RunConfig, return_weights: bool = False):
         history.append({"step": step, **{k: m[k] for k in _TRACKED}})
         return m
 
+    def measurable(step: int | None) -> bool:
+        """Record at ``step`` (None: only test); False when the weights have blown up so far
+        that the metrics cannot be computed (an eigen-solver failure is divergence too)."""
+        if not all(np.isfinite(W).all() for W in weights):
+            return False
+        try:
+            with np.errstate(all="ignore"):
+                if step is None:
+                    metrics(weights, X, Y, cfg.activation, cfg.weight_decay)
+                else:
+                    record(step)
+        except (np.linalg.LinAlgError, ValueError, FloatingPointError, OverflowError):
+            return False
+        return True
+
     m0 = record(0)
     limit = 1e6 * max(m0["loss"], 1.0)
     with np.errstate(over="ignore", invalid="ignore"):
@@ -170,11 +192,11 @@ def train(cfg: RunConfig, return_weights: bool = False):
                 status = "diverged"
                 break
             opt.step(weights, grads)
-            if step in marks:
-                if not all(np.isfinite(W).all() for W in weights):
-                    status = "diverged"
-                    break
-                record(step)
+            if step in marks and not measurable(step):
+                status = "diverged"
+                break
+    if status == "ok" and not measurable(None):
+        status = "diverged"
     final = metrics(weights, X, Y, cfg.activation, cfg.weight_decay) if status == "ok" else {
         k: None for k in ("loss", "alpha_fit", "nfa_residual", "imbalance")}
     res = RunResult(cfg, status, final, history, time.perf_counter() - start)

@@ -159,11 +159,15 @@ def residual_trend(verdict: Verdict) -> dict[str, Any]:
         elif len(pts) < 3:
             out.update(verdict="inconclusive",
                        why=f"only {len(pts)} checkpoints with t > 0 (a trend needs 3)")
-        elif abs(mp.mpf(rb) / rz - 1) > mp.mpf(SETTLED_CHANGE.numerator) / SETTLED_CHANGE.denominator:
+        elif abs(mp.mpf(rb) / rz - 1) > _settled():
             out.update(verdict="inconclusive", why=(
                 f"the residual still changes by {mp.nstr(100 * abs(mp.mpf(rb) / rz - 1), 3)}% "
                 "over the last interval, neither settled nor decaying at a steady rate"))
     return out
+
+
+def _settled():
+    return mp.mpf(SETTLED_CHANGE.numerator) / SETTLED_CHANGE.denominator
 
 
 def _fmt_exact(q: Any, dps: int = 30) -> str:

@@ -154,7 +154,11 @@ def test_cli_table_and_bad_input(tmp_path, capsys):
     assert main(["experiments", "--config", str(bad), "--out", str(tmp_path / "o2")]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith(f"nfacheck: error: {bad}: grid.optimizers")
-    assert main(["experiments", "--workers", "0"]) == 2
+    with pytest.raises(SystemExit) as stop:  # refused by the option parser
+        main(["experiments", "--workers", "0"])
+    assert stop.value.code == 2
+    assert main(["experiments", "--out", str(tmp_path / "o3")]) == 2  # which grid? (not full)
+    assert "--full (4800 runs" in capsys.readouterr().err and not (tmp_path / "o3").exists()
 
 
 def _small_check_grid(quick):
