@@ -43,8 +43,8 @@ DPS_MIN, DPS_MAX = 10, 1000
 MAX_DIGITS = 2000
 #: largest |decimal exponent| of a number (1e2000 is accepted, 1e2001 is not)
 MAX_EXPONENT = 2000
-#: operations a run may be estimated to need before it is refused (10-30 minutes on one core)
-DEFAULT_MAX_WORK = 10**10
+#: operations a run may be estimated to need before it is refused (about 1-3 hours on one core)
+DEFAULT_MAX_WORK = 10**11
 
 _MAX_WORK: contextvars.ContextVar[float] = contextvars.ContextVar(
     "nfacheck_max_work", default=float(DEFAULT_MAX_WORK)

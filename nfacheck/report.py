@@ -1,7 +1,9 @@
 """The Markdown report of ``nfacheck check --report DIR``: summary table, details, figures.
 
 Stages write their own artefacts (certificates, results.json, PNG figures) under ``DIR/<section>``;
-the report links them and lists every row with its evidence.
+the report links them and lists every row with its evidence. ``nfacheck check --report DIR``
+builds the folder under a temporary name marked ``INCOMPLETE`` (:func:`nfacheck.io.staged_dir`)
+and moves it into place only when the report is complete.
 """
 
 from __future__ import annotations
@@ -22,16 +24,49 @@ def _cell(text: object) -> str:
     return str(text).replace("|", "\\|").replace("\n", " ")
 
 
-def _details(details: dict) -> list[str]:
+#: what the less obvious detail fields mean (printed under the field in the report)
+GLOSSARY = {
+    "loss_orders_of_magnitude": "log10(largest / smallest data loss) over the family members "
+    "with eps > 0: how many orders of magnitude the loss falls while the defect bound stays",
+    "steps": "the proof's steps, each with its outcome",
+    "seconds_note": "how the seconds column of this row was measured",
+    "controls": "each negative control and whether it was rejected (true = rejected)",
+    "training_iterations": "gradient-descent iterations of the certified training checkpoints",
+}
+
+
+def _tidy(value: object, directory: Path | None = None) -> object:
+    """Floats to 6 significant digits (no float noise), paths relative to the report."""
+    if isinstance(value, float):
+        return float(f"{value:.6g}")
+    if isinstance(value, dict):
+        return {k: _tidy(v, directory) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_tidy(v, directory) for v in value]
+    if isinstance(value, str) and directory is not None:
+        return value.replace(str(directory) + "/", "")
+    return value
+
+
+def _details(details: dict, directory: Path | None = None) -> list[str]:
     lines = []
     for key, value in details.items():
-        if isinstance(value, dict | list):
-            text = json.dumps(value, default=str)
-            if len(text) > 400:
-                text = text[:397] + "..."
+        if value in ([], {}, (), None, ""):
+            continue  # nothing to say (e.g. no failed claims)
+        value = _tidy(value, directory)
+        if isinstance(value, list) and all(isinstance(v, str) for v in value) and len(value) <= 40:
+            lines.append(f"- **{key}**:")
+            lines += [f"    - {_cell(v)}" for v in value]
         else:
-            text = str(value)
-        lines.append(f"- **{key}**: `{_cell(text)}`")
+            if isinstance(value, dict | list):
+                text = json.dumps(value, default=str)
+                if len(text) > 400:
+                    text = text[:397] + "..."
+            else:
+                text = str(value)
+            lines.append(f"- **{key}**: `{_cell(text)}`")
+        if key in GLOSSARY:
+            lines.append(f"  ({GLOSSARY[key]})")
     return lines
 
 
@@ -58,14 +93,18 @@ def render_report(report: CheckReport, directory: Path) -> str:
     for r in report.rows:
         out.append(
             f"| {r.section} | {_cell(r.name)} | {r.status} | {_cell(r.method)} | "
-            f"{_cell(r.controls)} | {r.seconds:.1f} | {'yes' if r.ok else '**no**'} |"
+            f"{_cell(r.controls)} | {r.seconds:.1f}{'*' if 'seconds_note' in r.details else ''}"
+            f" | {'yes' if r.ok else '**no**'} |"
         )
+    if any("seconds_note" in r.details for r in report.rows):
+        out += ["", "\\* a share of work done once for several rows (see the row's "
+                "*seconds_note*); the other rows are measured on their own."]
     sections = list(dict.fromkeys(r.section for r in report.rows))
     for section in sections:
         out += ["", f"## {section}", ""]
         for r in (r for r in report.rows if r.section == section):
             out += [f"### {r.name}", "", f"{r.status} — {r.method}; controls: {r.controls}", ""]
-            out += _details(r.details)
+            out += _details(r.details, directory)
             out.append("")
         figures = sorted((directory / section).glob("**/*.png"))
         for fig in figures:
@@ -83,7 +122,7 @@ def write_report(report: CheckReport, directory: Path) -> Path:
             "ok": report.ok,
             "seconds": round(report.seconds, 2),
             "version": __version__,
-            "rows": [r.to_json() for r in report.rows],
+            "rows": [_tidy(r.to_json(), directory) for r in report.rows],
         },
     )
     return atomic_write_text(directory / "report.md", render_report(report, directory))

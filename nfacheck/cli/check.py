@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 import tempfile
+from contextlib import ExitStack
 from pathlib import Path
 
 from ._output import add_json_flag, emit_json, print_table
@@ -23,9 +24,15 @@ def add_parser(sub) -> None:
         "--only", action="append", choices=SECTIONS, metavar="SECTION",
         help=f"run only these sections ({', '.join(SECTIONS)}); repeatable",
     )
-    p.add_argument("--report", metavar="DIR", help="write a Markdown report with figures to DIR")
+    p.add_argument("--report", metavar="DIR",
+                   help="write a Markdown report with figures to DIR (built in a temporary "
+                   "folder marked INCOMPLETE and moved into place when finished)")
     add_json_flag(p)
     p.set_defaults(func=run)
+
+
+#: the summary table must fit this many columns (details are in --json and the report)
+TABLE_WIDTH = 100
 
 
 def _clip(text: str, width: int = 48) -> str:
@@ -42,8 +49,16 @@ def run(args) -> int:
             f"[{row.section}] {row.name}: {row.status} ({row.seconds:.1f} s) {mark}\n"
         )
 
-    with tempfile.TemporaryDirectory(prefix="nfacheck-check-") as tmp:
-        workdir = Path(args.report) if args.report else Path(tmp)
+    with ExitStack() as stack:
+        if args.report:  # refused before any check runs; written in place only when complete
+            from ..io import check_output_path, staged_dir
+            from ..report import write_report
+
+            check_output_path(args.report, folder=True, option="--report")
+            workdir = stack.enter_context(staged_dir(args.report, what="nfacheck check report"))
+        else:
+            workdir = Path(stack.enter_context(
+                tempfile.TemporaryDirectory(prefix="nfacheck-check-")))
         report = run_check(
             quick=args.quick,
             workdir=workdir,
@@ -51,9 +66,7 @@ def run(args) -> int:
             on_row=on_row,
         )
         if args.report:
-            from ..report import write_report
-
-            write_report(report, Path(args.report))
+            write_report(report, workdir)
     if args.json:
         emit_json(
             {
@@ -64,13 +77,14 @@ def run(args) -> int:
         )
     else:
         print_table(
-            ["section", "claim", "status", "method", "controls", "seconds"],
+            ["section", "claim", "status", "controls", "s", "ok"],
             [
-                [r.section, r.name, r.status, _clip(r.method), _clip(r.controls),
-                 f"{r.seconds:.1f}"]
+                [r.section, _clip(r.name, 34), r.status, _clip(r.controls, 20),
+                 f"{r.seconds:.0f}", "ok" if r.ok else "FAIL"]
                 for r in report.rows
             ],
         )
+        print("(methods and evidence: --json or --report DIR)")
         verdict = "ALL CLAIMS HOLD" if report.ok else "SOME CHECKS FAILED"
         nbad = sum(not r.ok for r in report.rows)
         print(f"\n{verdict}: {len(report.rows) - nbad}/{len(report.rows)} rows ok "

@@ -132,6 +132,10 @@ def _unbalanced_pair(L: int, quick: bool, workdir: Path | None = None):
     return out
 
 
+_SHARED = ("half of the two integrations (lambda > 0 and lambda = 0) this row shares with the "
+           "other row of the same depth, plus its own measurement")
+
+
 def _asymptotic_row(L: int, pair, seconds: float) -> CheckRow:
     t0 = time.perf_counter()
     prob, traj = pair[LAMBDA]
@@ -158,6 +162,7 @@ def _asymptotic_row(L: int, pair, seconds: float) -> CheckRow:
         status == "confirmed" and control,
         {
             "claim": f"unbalanced init, lambda={LAMBDA}: residual decays at rate >= 2*lambda/L",
+            "seconds_note": _SHARED,
             "bound_rate_2lambda_over_L": _sci(bound),
             "fitted_rate": _sci(rate),
             "rate_over_2lambda": _sci(rate / (2 * bound * L / 2)),
@@ -206,6 +211,7 @@ def _imbalance_row(L: int, pair, seconds: float) -> CheckRow:
         seconds + time.perf_counter() - t0, status == "confirmed" and control,
         {
             "claim": f"D_l(t) = exp(-2 lambda t) D_l(0) to <= {_sci(tol)} (relative)",
+            "seconds_note": _SHARED,
             "max_rel_error_lambda": _sci(err),
             "max_rel_error_lambda0": _sci(zerr),
             "digits": int(-mp.log10(worst)) if worst > 0 else DPS + GUARD_DIGITS,

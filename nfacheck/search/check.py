@@ -124,7 +124,7 @@ def rows(quick: bool, workdir: Path) -> Iterator[CheckRow]:
                 "widths": cert["network"]["widths"],
                 "loss_at_most": cert["claims"]["loss_at_most"],
                 "defect_at_least": cert["claims"]["defect_at_least"],
-                "loss_orders": round(res.orders, 2),
+                "loss_orders_of_magnitude": round(res.orders, 2),
                 "training_iterations": [r[0] for r in res.extra.get("training_table", [])],
                 "failed_claims": failed,
                 "controls": controls,

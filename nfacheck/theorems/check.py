@@ -17,7 +17,7 @@ def row_of(result: ProofResult) -> CheckRow:
     refuted = sum(c.ok for c in result.controls)
     bad = [f"{c.claim}: {c.status}" for c in result.controls if not c.ok]
     failing = [f"{s.description}: {s.outcome}: {s.evidence}" for s in result.steps if not s.ok]
-    details = {"steps": len(result.steps)}
+    details = {"steps": [f"{s.description}: {s.outcome}" for s in result.steps]}
     if bad:
         details["controls_not_refuted"] = bad
     if failing:
