@@ -17,6 +17,11 @@ from .optimizers import OPTIMIZERS
 
 __all__ = ["write_figures", "FIGURES"]
 
+#: one look per optimizer, so that curves lying on top of each other (gd under sgd, adam under
+#: adamw) stay distinguishable: marker, line style and a small offset in depth
+STYLES = {"gd": ("o", "-"), "sgd": ("s", "--"), "momentum": ("^", "-."), "adam": ("D", ":"),
+          "adamw": ("v", (0, (5, 1, 1, 1)))}
+
 FIGURES = ("residual_vs_step.png", "alpha_fit_vs_depth.png", "imbalance_law.png",
            "linear_vs_nonlinear.png")
 
@@ -64,7 +69,7 @@ def residual_vs_step(runs: Sequence[dict], path: Path) -> Path:
         ax.set_title(opt)
         ax.set_xlabel("step")
     axes[0][0].set_ylabel("NFA residual at α = 1/L")
-    axes[0][0].legend(fontsize=7)
+    axes[0][0].legend(fontsize=7, framealpha=0.85)
     fig.suptitle("Balanced init, λ = 0, linear: residual along training", fontsize=10, y=1.03)
     return _save(fig, path)
 
@@ -81,8 +86,9 @@ def alpha_fit_vs_depth(runs: Sequence[dict], path: Path) -> Path:
                 acc[r["depth"]].append(r["alpha_fit"])
         if acc:
             xs = sorted(acc)
-            ax.plot([x + 0.04 * (i - 2) for x in xs], [sum(acc[x]) / len(acc[x]) for x in xs],
-                    "o-", ms=4, label=opt)
+            marker, ls = STYLES.get(opt, ("o", "-"))
+            ax.plot([x + 0.06 * (i - 2) for x in xs], [sum(acc[x]) / len(acc[x]) for x in xs],
+                    marker=marker, ls=ls, ms=5, mfc="none", label=opt)
     ctrl = [(r["depth"], r["alpha_fit"]) for r in runs
             if _is_base(r, optimizer="gd", init="gaussian", init_scale=1.0)
             and r.get("alpha_fit") is not None]
@@ -104,31 +110,33 @@ def imbalance_law(trace: dict | None, drift: dict | None, path: Path) -> Path:
     if trace:
         t = trace["t"]
         ax.semilogy(t, trace["measured"], "k-", lw=3, alpha=0.35, label="measured ‖D‖")
-        ax.semilogy(t, trace["flow"], "--", label="e^{−2λt}‖D(0)‖ (flow)")
-        ax.semilogy(t, trace["geometric"], ":", label="(1−ηλ)^{2k}‖D(0)‖")
+        ax.semilogy(t, trace["flow"], "--", label=r"$e^{-2\lambda t}\,\|D(0)\|$ (flow)")
+        ax.semilogy(t, trace["geometric"], ":", label=r"$(1-\eta\lambda)^{2k}\,\|D(0)\|$")
         ax.semilogy(t, trace["discrete"], "-", lw=1, label="exact discrete law (η² drift)")
         ax.set_title(f"GD, η={trace['lr']}, λ={trace['weight_decay']}", fontsize=9)
-        for key, style, label in (("flow", "--", "vs e^{−2λt} law"),
-                                  ("geometric", ":", "vs (1−ηλ)^{2k} law"),
+        for key, style, label in (("flow", "--", r"vs $e^{-2\lambda t}$ law"),
+                                  ("geometric", ":", r"vs $(1-\eta\lambda)^{2k}$ law"),
                                   ("discrete", "-", "vs exact discrete law")):
             rel = [max(abs(m - v) / m, 1e-17) for m, v in zip(trace["measured"], trace[key],
                                                                 strict=True) if m > 0]
             gap.semilogy(t[:len(rel)], rel, style, label=label)
         gap.set_title(f"relative gap (law error {trace['law_error']:.1e})", fontsize=9)
     ax.set_xlabel("t = η·step")
-    ax.set_ylabel("max_l ‖D_l‖_F")
-    ax.legend(fontsize=7)
+    ax.set_ylabel(r"$\max_l \|D_l\|_F$")
+    ax.legend(fontsize=7, loc="lower left", framealpha=0.85)
     gap.set_xlabel("t = η·step")
     gap.set_ylabel("|measured − law| / measured")
-    gap.legend(fontsize=7)
+    gap.legend(fontsize=7, loc="center right", framealpha=0.85)
     ax = axes[2]
-    for name, fit in (drift or {}).items():
-        ax.loglog(fit["lrs"], fit["drifts"], "o-", ms=3,
+    looks = list(STYLES.values())
+    for i, (name, fit) in enumerate((drift or {}).items()):
+        marker, ls = looks[i % len(looks)]  # gd with and without λ coincide: keep both visible
+        ax.loglog(fit["lrs"], fit["drifts"], marker=marker, ls=ls, ms=6 - i, mfc="none",
                   label=f"{name}: slope {fit['slope']:.2f}")
     ax.set_xlabel("step size η")
     ax.set_ylabel("one-step imbalance drift")
     ax.set_title("Per-step drift: O(η²) for GD on linear nets", fontsize=9)
-    ax.legend(fontsize=7)
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.0, 1.0))
     return _save(fig, path)
 
 
@@ -145,7 +153,7 @@ def linear_vs_nonlinear(runs: Sequence[dict], path: Path) -> Path:
     ax.set_xlabel("step")
     ax.set_ylabel("NFA residual at α = 1/L")
     ax.set_title("GD, balanced init, λ = 0: linear vs nonlinear", fontsize=9)
-    ax.legend(fontsize=7)
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.0, 1.0))
     return _save(fig, path)
 
 
