@@ -92,7 +92,7 @@ def parse_exact(value: Any, field: str | None = None) -> Fraction:
     if isinstance(value, str):
         if len(value) > 2 * MAX_DIGITS + 40:
             raise InputError(f"number too long: {len(value)} characters (at most {MAX_DIGITS} "
-                             "digits per integer part)", field, value)
+                             "digits per integer part)", field)
         m = _RATIONAL.match(value)
         if m:
             for part in m.groups():

@@ -43,8 +43,8 @@ DPS_MIN, DPS_MAX = 10, 1000
 MAX_DIGITS = 2000
 #: largest |decimal exponent| of a number (1e2000 is accepted, 1e2001 is not)
 MAX_EXPONENT = 2000
-#: operations a run may be estimated to need before it is refused (about 1-3 hours on one core)
-DEFAULT_MAX_WORK = 10**11
+#: operations a run may be estimated to need before it is refused (roughly 30-60 minutes on one core)
+DEFAULT_MAX_WORK = 2 * 10**10
 
 _MAX_WORK: contextvars.ContextVar[float] = contextvars.ContextVar(
     "nfacheck_max_work", default=float(DEFAULT_MAX_WORK)
@@ -98,7 +98,8 @@ def check_dps(value: object, field: str, lo: int = DPS_MIN, hi: int = DPS_MAX) -
 def exact_op_cost(digits: int) -> float:
     """Relative cost of one operation on ``digits``-digit numbers (1 up to 30 digits).
 
-    Measured on the Taylor integrator (python backend): one unit is 50-150 ns on one core.
+    Measured on the Taylor integrator (python backend) and the float64 grids: one unit is
+    roughly 40-200 ns on one core.
     """
     return max(1.0, digits / 30) ** 1.2
 

@@ -44,7 +44,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--max-work", metavar="OPS", type=work, default=float(DEFAULT_MAX_WORK),
         help="refuse runs estimated (before starting) to need more arithmetic operations "
-        f"than this (default {DEFAULT_MAX_WORK:.0e}, about 1-3 hours on one core)",
+        f"than this (default {DEFAULT_MAX_WORK:.0e}, roughly 30-60 minutes on one core)",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True

@@ -39,7 +39,14 @@ def run(args) -> int:
     from pathlib import Path
 
     from ..errors import UsageError
-    from ..experiments.grid import STORE_NAME, full_grid, load_grid, quick_grid, read_store
+    from ..experiments.grid import (
+        STORE_NAME,
+        check_grid,
+        full_grid,
+        load_grid,
+        quick_grid,
+        read_store,
+    )
     from ..experiments.suite import alpha_table, run_suite
     from ..io import check_output_path
 
@@ -61,6 +68,7 @@ def run(args) -> int:
         configs, name = quick_grid(), "quick"
     else:
         configs, name = full_grid(), "full"
+    check_grid(configs, name)  # refuse what would not fit, before any output
     out = Path(args.out)
     stored = read_store(out / STORE_NAME)
     done = sum(c.key() in stored for c in configs)

@@ -58,6 +58,9 @@ def run(args) -> int:
 
     problem = load_problem(args.problem)
     dps = args.dps if args.dps is not None else problem.dps
+    from ..numeric.integrate import check_flow_size
+
+    check_flow_size(problem, dps, args.method)  # refuse what would not fit, before any output
     t_end = float(problem.times[-1]) if problem.times else 0.0
     bar = progress(total=t_end, desc=f"flow {args.problem} to t = {t_end:g}", unit="time")
 

@@ -50,6 +50,9 @@ def run(args) -> int:
     alpha = positive(args.alpha, "--alpha", most=ALPHA_MAX)
     tol = positive(args.tol, "--tol", most=1)
     problem = load_problem(args.problem)
+    from ..numeric.integrate import check_flow_size
+
+    check_flow_size(problem)  # refuse what would not fit, before any output
     t_end = float(problem.times[-1])
     bar = progress(total=t_end, desc=f"verify {args.problem}: integrating to t = {t_end:g}",
                    unit="time")

@@ -332,7 +332,7 @@ def grid_work(configs: Sequence[RunConfig]) -> float:
     for c in configs:
         widths = c.widths()
         params = sum(a * b for a, b in zip(widths, widths[1:], strict=False))
-        total += c.steps * (2000 + 0.2 * c.n * params * c.depth)
+        total += c.steps * (400 + 0.05 * c.n * params * c.depth)
     return total
 
 

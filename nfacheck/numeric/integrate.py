@@ -20,7 +20,8 @@ from .events import initial_sides
 from .flowfield import NetworkField
 from .solver import DenseOutput, TaylorSolver, jorba_zou_order
 
-__all__ = ["integrate", "Trajectory", "Event", "GUARD_DIGITS", "default_backend"]
+__all__ = ["integrate", "Trajectory", "Event", "GUARD_DIGITS", "default_backend",
+           "check_flow_size"]
 
 GUARD_DIGITS = 12
 LOG2_10 = Fraction(33219280949, 10**10)  # just above log2(10): bits per decimal digit
@@ -219,7 +220,7 @@ def integrate(
     if backend == "numpy":  # a whole number of 16-bit limbs: fixed-point shifts drop limbs
         F = -(-F // 16) * 16
     K = order or jorba_zou_order(dps + 4)
-    _check_size(problem, K, work_digits, F, method)
+    check_flow_size(problem, dps, method, order=K, frac_bits=F)
     field_ = NetworkField(
         problem.widths,
         problem.activation,
@@ -303,13 +304,23 @@ def integrate(
     return traj
 
 
-#: adaptive steps assumed by the work estimate (the examples take 1-50)
-ESTIMATED_STEPS = 50
+#: adaptive steps assumed by the work estimate (the examples take 1-50; wide nets take few)
+ESTIMATED_STEPS = 10
 
 
-def _check_size(problem, K: int, work_digits: int, F: int, method: str) -> None:
-    """Refuse, before starting, a flow whose estimated work or memory would not fit."""
+def check_flow_size(problem, dps: int | None = None, method: str = "taylor", *,
+                    order: int | None = None, frac_bits: int | None = None) -> None:
+    """Refuse, before starting, a flow whose estimated work or memory would not fit.
+
+    Called by :func:`integrate` itself; commands call it earlier too, before they show
+    progress. Raises ``InputError`` with the estimate (see :func:`nfacheck.limits.check_work`).
+    """
     from ..limits import check_memory, check_work, exact_op_cost
+
+    dps = int(dps if dps is not None else problem.dps)
+    work_digits = dps + GUARD_DIGITS
+    K = order or jorba_zou_order(dps + 4)
+    F = frac_bits or math.ceil(work_digits * LOG2_10) + 8
 
     params = sum(a * b for a, b in zip(problem.widths, problem.widths[1:], strict=False))
     units = sum(problem.widths[1:])

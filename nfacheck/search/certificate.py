@@ -63,7 +63,8 @@ def estimate_work(widths, n: int, networks: int, digits: int) -> float:
     AGOP and Gram products and their spectral bounds, at ``digits``-digit numbers."""
     d = widths[0]
     params = sum(a * b for a, b in zip(widths, widths[1:], strict=False))
-    per = n * params * (2 + widths[-1]) + n * d * d * widths[-1] + 20 * d**3
+    # exact spectral bounds of the d x d AGOP: d^3 operations on numbers growing with d
+    per = n * params * (2 + widths[-1]) + n * d * d * widths[-1] + 20 * d**3 * max(1, d / 10)
     return networks * per * exact_op_cost(digits)
 
 
