@@ -43,7 +43,7 @@ DPS_MIN, DPS_MAX = 10, 1000
 MAX_DIGITS = 2000
 #: largest |decimal exponent| of a number (1e2000 is accepted, 1e2001 is not)
 MAX_EXPONENT = 2000
-#: operations a run may be estimated to need before it is refused (roughly 30-60 minutes on one core)
+#: operations a run may be estimated to need before it is refused (30-60 min on one core)
 DEFAULT_MAX_WORK = 2 * 10**10
 
 _MAX_WORK: contextvars.ContextVar[float] = contextvars.ContextVar(

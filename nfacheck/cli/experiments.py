@@ -40,15 +40,12 @@ def run(args) -> int:
 
     from ..errors import UsageError
     from ..experiments.grid import (
-        STORE_NAME,
         check_grid,
         full_grid,
         load_grid,
         quick_grid,
-        read_store,
     )
-    from ..experiments.suite import alpha_table, run_suite
-    from ..io import check_output_path
+    from ..io import check_output_path, dir_lock
 
     if args.quick + args.full + bool(args.config) > 1:
         raise UsageError("give one of --quick, --full or --config")
@@ -70,6 +67,14 @@ def run(args) -> int:
         configs, name = full_grid(), "full"
     check_grid(configs, name)  # refuse what would not fit, before any output
     out = Path(args.out)
+    with dir_lock(out, f"nfacheck experiments --out {args.out} (grid {name})"):
+        return _run_locked(args, configs, name, out, extra)
+
+
+def _run_locked(args, configs, name, out, extra) -> int:
+    from ..experiments.grid import STORE_NAME, read_store
+    from ..experiments.suite import alpha_table, run_suite
+
     stored = read_store(out / STORE_NAME)
     done = sum(c.key() in stored for c in configs)
     bar = progress(total=len(configs), desc=f"experiments ({name}) into {args.out}",
@@ -84,7 +89,7 @@ def run(args) -> int:
     try:
         suite = run_suite(configs, out, grid_name=name, workers=args.workers,
                           scheduler=args.scheduler, on_result=tick,
-                          extra_provenance=extra)
+                          extra_provenance=extra, lock=False)
     finally:
         bar.close()
     runs = suite["results"]["runs"]

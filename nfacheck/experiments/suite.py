@@ -67,12 +67,14 @@ def run_suite(
     scheduler: str | None = None,
     on_result: Callable[[dict], None] | None = None,
     extra_provenance: dict | None = None,
+    lock: bool = True,
 ) -> dict:
     """Run ``configs`` (resuming from ``out_dir``), the law measurements, and write the outputs.
 
     The grid's work is estimated first (:func:`~nfacheck.experiments.grid.check_grid`), and the
     folder is locked for the whole run (:func:`nfacheck.io.dir_lock`): a second writer of the
     same folder is refused, told which process holds it, instead of computing every run twice.
+    ``lock=False``: the caller already holds that lock.
 
     Returns
     -------
@@ -87,6 +89,9 @@ def run_suite(
     start = time.perf_counter()
     out = Path(out_dir)
     check_grid(configs, grid_name)
+    if not lock:  # the caller holds the folder's lock
+        return _run_locked(configs, out, grid_name, workers, scheduler, on_result,
+                           extra_provenance, start, np, __version__)
     with dir_lock(out, f"experiments, grid {grid_name}"):
         return _run_locked(configs, out, grid_name, workers, scheduler, on_result,
                            extra_provenance, start, np, __version__)

@@ -430,3 +430,115 @@ def _cell(text: str) -> str:
 if __name__ == "__main__":  # pragma: no cover
     sys.path.insert(0, str(ROOT))
     Path(sys.argv[1]).write_text(render_table(), encoding="utf-8")
+
+
+# --- interrupted and concurrent runs ---------------------------------------------------------
+
+
+def test_a_second_writer_of_an_experiments_folder_is_refused(tmp_path, capsys):
+    from nfacheck.io import LOCK_NAME, FolderLockedError, dir_lock
+
+    out = tmp_path / "o"
+    cfg = tmp_path / "g.toml"
+    cfg.write_text(GRID)
+    with dir_lock(out, "experiments (first writer)"):
+        assert main(["experiments", "--config", str(cfg), "--out", str(out)]) == 2
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and "another nfacheck is writing this folder (pid" in err[0]
+        assert "experiments (first writer)" in err[0]
+        with pytest.raises(FolderLockedError):
+            with dir_lock(out):
+                pass
+    assert sorted(p.name for p in out.iterdir()) == [LOCK_NAME]  # nothing computed twice
+    assert main(["experiments", "--config", str(cfg), "--out", str(out)]) == 0  # lock released
+    assert (out / "results.json").exists()
+
+
+def test_an_interrupted_report_is_marked_incomplete_and_not_moved_in(tmp_path, monkeypatch):
+    from nfacheck import check
+    from nfacheck.check import CheckRow
+    from nfacheck.io import INCOMPLETE_MARKER
+
+    def stage(quick, workdir):
+        workdir.mkdir(parents=True, exist_ok=True)
+        (workdir / "half.txt").write_text("partial")
+        yield CheckRow("s0", "claim", "confirmed", "m", "1/1 refuted", 0.1, True)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(check, "STAGES", (("s0", "fake:s0"),))
+    monkeypatch.setattr(check, "_load", lambda target: stage)
+    rep = tmp_path / "rep"
+    assert main(["check", "--report", str(rep)]) == 130
+    assert not rep.exists()  # nothing that looks like a report
+    (partial,) = [p for p in tmp_path.iterdir() if ".incomplete-" in p.name]
+    assert (partial / INCOMPLETE_MARKER).read_text().startswith("This folder is an incomplete")
+
+
+def test_a_finished_report_replaces_the_old_one_without_marker(tmp_path, monkeypatch):
+    from nfacheck import check
+    from nfacheck.check import CheckRow
+
+    def stage(quick, workdir):
+        yield CheckRow("s0", "claim", "confirmed", "m", "1/1 refuted", 0.1, True,
+                       {"value": 0.1 + 0.2, "empty": []})
+
+    monkeypatch.setattr(check, "STAGES", (("s0", "fake:s0"),))
+    monkeypatch.setattr(check, "_load", lambda target: stage)
+    rep = tmp_path / "rep"
+    rep.mkdir()
+    (rep / "old.md").write_text("old")
+    assert main(["check", "--report", str(rep)]) == 0
+    assert sorted(p.name for p in rep.iterdir()) == ["report.json", "report.md"]
+    assert [p.name for p in tmp_path.iterdir()] == ["rep"]
+    text = (rep / "report.md").read_text()
+    assert "`0.3`" in text and "0.30000000000000004" not in text and "empty" not in text
+
+
+def test_a_diverging_learning_rate_is_a_diverged_run_not_a_crash():
+    from nfacheck.experiments.train import run_config, train
+
+    for lr in (1e3, 1e150):
+        res = train(run_config(optimizer="gd", depth=3, lr=lr, steps=50))
+        assert res.status == "diverged" and res.final["alpha_fit"] is None
+
+
+def test_a_grid_that_fails_leaves_no_empty_store(tmp_path, monkeypatch):
+    from nfacheck.experiments import grid
+
+    def boom(cfg):
+        raise RuntimeError("worker died")
+
+    monkeypatch.setattr(grid, "_run_json", boom)
+    with pytest.raises(RuntimeError):
+        grid.run_grid([grid.quick_grid()[0]], tmp_path / "o")
+    assert not (tmp_path / "o" / grid.STORE_NAME).exists()
+
+
+def test_progress_lines_in_a_file_and_the_eta_after_a_resume(monkeypatch, capsys):
+    from nfacheck.cli import _output
+
+    monkeypatch.setenv("NFACHECK_PROGRESS_EVERY", "5")
+    bar = _output.Progress(100, "experiments", done=50, unit="runs")
+    bar._clock = lambda: 10.0
+    bar._t0 = bar._last = 0.0
+    bar.update(10)  # 10 new runs in 10 s: 40 left -> about 40 s, not 8 s
+    bar.close()
+    err = capsys.readouterr().err.splitlines()
+    assert err[0] == "nfacheck: experiments: started (100 runs, 50 already done)"
+    assert err[1] == "nfacheck: experiments: 60% (60/100 runs), 10 s elapsed, about 40 s left"
+
+
+def test_check_summary_fits_100_columns(monkeypatch, capsys):
+    from nfacheck import check
+    from nfacheck.check import CheckRow
+
+    def stage(quick, workdir):
+        yield CheckRow("counterexamples", "nonlinear-counterexample-relu-trained-and-more-words",
+                       "inconclusive", "x" * 200, "6/6 rejected and some more words", 1234.5,
+                       False)
+
+    monkeypatch.setattr(check, "STAGES", (("s0", "fake:s0"),))
+    monkeypatch.setattr(check, "_load", lambda target: stage)
+    assert main(["check"]) == 1
+    out = capsys.readouterr().out
+    assert max(len(line) for line in out.splitlines()) <= 100
