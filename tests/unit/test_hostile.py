@@ -19,7 +19,10 @@ from pathlib import Path
 
 import pytest
 
-from nfacheck.cli import main
+if __name__ == "__main__":  # run as a script: import this checkout's nfacheck
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from nfacheck.cli import main  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 DOC = ROOT / "docs" / "hostile-input.md"
@@ -428,7 +431,6 @@ def _cell(text: str) -> str:
 
 
 if __name__ == "__main__":  # pragma: no cover
-    sys.path.insert(0, str(ROOT))
     Path(sys.argv[1]).write_text(render_table(), encoding="utf-8")
 
 
