@@ -27,6 +27,10 @@ def run(args) -> int:
     from ..theorems import all_theorems, get_theorem, run_theorem
 
     theorems = [get_theorem(i) for i in args.ids] if args.ids else all_theorems()
+    if args.write_docs:  # refused before any proof runs
+        from ..io import check_output_path
+
+        check_output_path(args.write_docs, folder=True, option="--write-docs")
     results = []
     for th in theorems:
         r = run_theorem(th)

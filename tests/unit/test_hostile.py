@@ -274,7 +274,7 @@ CASES: list[tuple[str, dict[str, str], list[str], int, str]] = [
      "argument --only: invalid choice"),
     ("prove-unknown-id", {}, ["prove", "no-such-theorem"], 2, "unknown theorem id"),
     ("prove-docs-dev", {}, ["prove", "balancedness", "--write-docs", "/dev/x"], 2,
-     "refusing to write under /dev"),
+     "/dev/x: --write-docs: refusing to write under /dev"),
     ("max-work-zero", {}, ["--max-work", "0", "prove"], 2,
      "argument --max-work: must be a number >= 1"),
     ("unknown-command", {}, ["frobnicate"], 2, "invalid choice: 'frobnicate'"),
