@@ -19,7 +19,6 @@ import os
 import shutil
 import socket
 import stat
-import sys
 import tempfile
 import time
 from collections.abc import Iterator
@@ -177,7 +176,7 @@ def staged_dir(path: str | Path, *, what: str = "nfacheck output") -> Iterator[P
     The temporary folder ``.<name>.incomplete-XXXX`` holds an ``INCOMPLETE`` file saying what it
     is while it is being written. On success the marker is removed and the folder replaces
     ``path`` (an older folder there is removed). On an error or interrupt the partial folder is
-    kept, still marked, when it holds anything (else removed) and its name is printed.
+    kept, still marked, when it holds anything (else removed); ``dest`` is not changed.
 
     Yields
     ------
@@ -194,10 +193,7 @@ def staged_dir(path: str | Path, *, what: str = "nfacheck output") -> Iterator[P
     try:
         yield tmp
     except BaseException:
-        if any(p.name != INCOMPLETE_MARKER for p in tmp.iterdir()):
-            sys.stderr.write(f"nfacheck: the unfinished output was kept in {tmp} (marked "
-                             f"{INCOMPLETE_MARKER}); {dest} was not changed\n")
-        else:
+        if not any(p.name != INCOMPLETE_MARKER for p in tmp.iterdir()):
             shutil.rmtree(tmp, ignore_errors=True)
         raise
     (tmp / INCOMPLETE_MARKER).unlink()

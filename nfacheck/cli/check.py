@@ -40,6 +40,12 @@ def _clip(text: str, width: int = 48) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
+def _say_if_unfinished(workdir: Path, report: str) -> None:
+    if workdir.exists() and sys.exc_info()[0] is not None:
+        sys.stderr.write(f"nfacheck: the unfinished report was kept in {workdir} (marked "
+                         f"INCOMPLETE); {report} was not changed\n")
+
+
 def run(args) -> int:
     from ..check import run_check
 
@@ -56,6 +62,7 @@ def run(args) -> int:
 
             check_output_path(args.report, folder=True, option="--report")
             workdir = stack.enter_context(staged_dir(args.report, what="nfacheck check report"))
+            stack.callback(_say_if_unfinished, workdir, args.report)
         else:
             workdir = Path(stack.enter_context(
                 tempfile.TemporaryDirectory(prefix="nfacheck-check-")))
