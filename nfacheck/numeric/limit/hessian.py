@@ -176,7 +176,7 @@ class Model:
                 delta = back
         flat = flatten(grads)
         lam = self.kit.const(self.weight_decay)
-        return [g + lam * t for g, t in zip(flat, theta, strict=True)]
+        return [g + t * lam for g, t in zip(flat, theta, strict=True)]  # a Dual on the left
 
     def hessian(self, theta: Sequence[Any]) -> list[list[Any]]:
         """The exact Hessian of :meth:`loss` (forward-over-reverse), a P x P list of rows."""

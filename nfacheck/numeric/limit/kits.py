@@ -17,7 +17,7 @@ import mpmath
 
 from ...errors import UsageError
 
-__all__ = ["Kit", "MpKit", "ArbKit", "IvKit", "KinkError", "make_kit", "KITS"]
+__all__ = ["Kit", "MpKit", "ArbKit", "IvKit", "KinkError", "make_kit", "KITS", "mpf_fraction"]
 
 KITS = ("arb", "iv", "mp")
 
@@ -130,7 +130,7 @@ class MpKit(Kit):
         return self.const(center)
 
     def bounds(self, x):
-        v = Fraction(*mpmath.mpf(x).as_integer_ratio())
+        v = mpf_fraction(x)
         return v, v
 
     def exp(self, x):
@@ -141,6 +141,11 @@ class MpKit(Kit):
 
     def log1p(self, x):
         return mpmath.log1p(x)
+
+
+def mpf_fraction(x: Any) -> Fraction:
+    """The exact binary value of an ``mpf`` as a Fraction."""
+    return _raw(mpmath.mpf(x)._mpf_)
 
 
 def _arb_fraction(a) -> Fraction:
