@@ -17,7 +17,7 @@ from ..errors import NfacheckError
 
 __all__ = ["main", "COMMANDS"]
 
-COMMANDS = ("check", "prove", "flow", "verify", "search", "certify", "experiments")
+COMMANDS = ("check", "prove", "flow", "verify", "limit", "search", "certify", "experiments")
 
 
 class _Parser(argparse.ArgumentParser):

@@ -16,7 +16,12 @@ def add_parser(sub) -> None:
         "1: a claim is refuted or undecided; 2: malformed file or field, or a pre-activation "
         "exactly on a ReLU kink.",
     )
-    p.add_argument("file", metavar="FILE", help="certificate (JSON, nfacheck-certificate/1)")
+    p.add_argument("file", metavar="FILE",
+                   help="certificate (JSON, nfacheck-certificate/1 or /2; /2 with kind "
+                   "critical-point is checked by Krawczyk's test over its box)")
+    p.add_argument("--arith", choices=("arb", "iv"), default="arb",
+                   help="critical-point certificates: python-flint arb balls (default) or "
+                   "mpmath.iv intervals")
     p.add_argument("--dps", type=_options.dps(15), default=None,
                    help="working digits of the interval arithmetic, 15..1000 (default: from "
                    "the data)")
@@ -48,10 +53,16 @@ def _claim_cells(c) -> list[str]:
 
 
 def run(args) -> int:
-    from ..search.certificate import read_certificate
+    from ..errors import CertificateError
+    from ..exact import load_json
+    from ..search.certificate import parse_certificate
     from ..search.certify import certify
+    from ..search.critical import certificate_kind
 
-    cert = read_certificate(args.file)
+    data, _ = load_json(args.file, CertificateError)
+    if certificate_kind(data, args.file) == "critical-point":
+        return _run_critical(args, data)
+    cert = parse_certificate(data, args.file)
     result = certify(cert, dps=args.dps, source=args.file)
     if args.json:
         emit_json({
@@ -118,3 +129,35 @@ def _print_members(result, section: str, first: str, labels: list[str]) -> None:
         ])
     print_table([first, "loss (data term)", "claimed", "defect bound >=", "claimed", "verdict"],
                 rows)
+
+
+def _run_critical(args, data) -> int:
+    """A critical-point certificate: Krawczyk and the box bounds, re-derived from the file."""
+    from ..search.critical import certify_critical, parse_critical
+
+    cert = parse_critical(data, args.file)
+    result = certify_critical(cert, args.arith)
+    if args.json:
+        emit_json({
+            "file": args.file, "kind": "critical-point", "status": result.status,
+            "method": result.method,
+            "claims": [{"claim": c.name, "relation": c.relation, "claimed": _fmt(c.claimed),
+                        "lower": _fmt(c.lower, up=False, sig=17),
+                        "upper": None if c.upper is None else _fmt(c.upper, up=True, sig=17),
+                        "verdict": c.verdict, **({"note": c.note} if c.note else {})}
+                       for c in result.claims],
+        })
+        return result.exit_status
+    print(f"certify {args.file}: critical point of a {cert.activation} network "
+          f"{list(cert.widths)}, n = {len(cert.X[0])}, weight decay {_fmt(cert.weight_decay)}, "
+          f"box radius {_fmt(cert.radius)}, {result.method}")
+    print_table(["claim", "claimed", "computed (rigorous bounds)", "verdict"],
+                [[c.name, *_claim_cells(c), c.verdict] for c in result.claims])
+    bad = result.failed()
+    if not bad:
+        print(f"\nCERTIFIED: all {len(result.claims)} claims hold")
+    else:
+        print(f"\n{result.status.upper()}:")
+        for c in bad:
+            print(f"  {c.name}: {c.note or c.verdict}")
+    return result.exit_status
