@@ -35,7 +35,7 @@ from .certify import ClaimResult
 
 __all__ = ["FORMAT", "FORMATS", "KIND", "CriticalCertificate", "parse_critical",
            "certificate_kind", "certify_critical", "critical_certificate_dict",
-           "write_critical", "CriticalResult"]
+           "write_critical", "CriticalResult", "flatten_weights", "box_bounds"]
 
 FORMAT = "nfacheck-certificate/2"
 FORMATS = (FORMAT_V1, FORMAT)
@@ -157,9 +157,14 @@ def _model(cert, kit) -> Model:
                  cert.slope)
 
 
+def flatten_weights(cert: CriticalCertificate) -> list[Fraction]:
+    """The box centre as one flat parameter vector."""
+    return flatten(cert.weights)
+
+
 def box_bounds(cert: CriticalCertificate, arithmetic: str = "arb", mu=None) -> BoxBounds:
     """Krawczyk and the box bounds for the certificate's box, in ``arithmetic``."""
-    center = flatten(cert.weights)
+    center = flatten_weights(cert)
     C = preconditioner(_model(cert, MpKit(cert.dps)), center)
     return certify_box(_model(cert, make_kit(arithmetic, cert.dps)), center, cert.radius, C,
                        cert.hessian_min_at_least if mu is None else mu)
