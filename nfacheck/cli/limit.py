@@ -128,14 +128,12 @@ def _certify(args, problem, res, dps, radius):
     import time
     from fractions import Fraction
 
-    from ..numeric.limit.hessian import Model
-    from ..numeric.limit.kits import MpKit, make_kit
+    from ..numeric.limit.hessian import Model, flatten
+    from ..numeric.limit.kits import MpKit, make_kit, mpf_fraction
     from ..numeric.limit.krawczyk import certify_box, preconditioner
     from ..numeric.limit.newton import _weights_exact
     from ..search.certificate import exact_str, round_sig
     from ..search.critical import critical_certificate_dict, write_critical
-    from ..numeric.limit.kits import mpf_fraction
-    from ..numeric.limit.hessian import flatten
 
     t0 = time.perf_counter()
     box_dps = dps + 10

@@ -72,8 +72,8 @@ def rows(quick: bool, workdir: Path) -> Iterator[CheckRow]:
                                "replay": data.get("replay")}
     reached = True
     if not quick:
-        from ..numeric.limit.newton import find_limit
         from ..numeric.limit.kits import mpf_fraction
+        from ..numeric.limit.newton import find_limit
         from ..problem import load_problem
         from .critical import flatten_weights
 

@@ -18,7 +18,8 @@ from nfacheck.exact import load_json
 from nfacheck.search.certificate import exact_str
 from nfacheck.search.critical import certificate_kind, certify_critical, parse_critical
 
-CERT = Path(__file__).resolve().parents[2] / "docs" / "certificates" / "tanh-weight-decay-limit.json"
+ROOT = Path(__file__).resolve().parents[2]
+CERT = ROOT / "docs" / "certificates" / "tanh-weight-decay-limit.json"
 
 
 @pytest.fixture(scope="module")

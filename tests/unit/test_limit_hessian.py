@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from pathlib import Path
 from fractions import Fraction as F
+from pathlib import Path
 
 import mpmath
 import pytest
@@ -35,7 +35,8 @@ def test_gradient_and_loss_match_network(act):
         theta = [kit.const(v) for v in flatten(WS)]
         net = Network(act, {}, mpmath.mp, X, Y, F(1, 50))
         ref = flatten([g.tolist() for g in net.gradients(WS)])
-        assert max(abs(a - b) for a, b in zip(m.gradient(theta), ref)) < mpmath.mpf(10) ** -35
+        diff = max(abs(a - b) for a, b in zip(m.gradient(theta), ref, strict=True))
+        assert diff < mpmath.mpf(10) ** -35
         assert abs(m.loss(theta) - net.loss(WS)) < mpmath.mpf(10) ** -35
         M, G = m.gram_agop(theta)
         assert mpmath.norm(mpmath.matrix(G) - net.agop(WS)) < mpmath.mpf(10) ** -35
@@ -53,7 +54,7 @@ def test_hessian_matches_central_differences(act):
             up, dn = list(theta), list(theta)
             up[j] += h
             dn[j] -= h
-            fd = [(a - b) / (2 * h) for a, b in zip(m.gradient(up), m.gradient(dn))]
+            fd = [(a - b) / (2 * h) for a, b in zip(m.gradient(up), m.gradient(dn), strict=True)]
             assert max(abs(H[i][j] - fd[i]) for i in range(len(theta))) < mpmath.mpf(10) ** -30
         # a wrong Hessian (one entry perturbed) would fail the same comparison
         assert abs(H[0][1] + mpmath.mpf(10) ** -25 - H[1][0]) > mpmath.mpf(10) ** -30
@@ -98,5 +99,6 @@ def test_limit_modules_do_not_load_sympy():
 
 
 def test_problem_examples_load():
-    p = load_problem(Path(__file__).resolve().parents[2] / "docs/examples/tanh-weight-decay-limit.toml")
+    root = Path(__file__).resolve().parents[2]
+    p = load_problem(root / "docs" / "examples" / "tanh-weight-decay-limit.toml")
     assert p.weight_decay == F(1, 1000) and p.activation == "tanh"

@@ -10,13 +10,12 @@ from pathlib import Path
 import mpmath
 import pytest
 
-from nfacheck.numeric.limit.hessian import Model, flatten
+from nfacheck.numeric.limit.hessian import Model, unflatten
 from nfacheck.numeric.limit.kits import MpKit, make_kit
 from nfacheck.numeric.limit.krawczyk import certify_box, preconditioner, sqrt_bounds
 from nfacheck.numeric.limit.newton import find_limit, spectrum, symmetry_zero_modes
 from nfacheck.numeric.metrics import nfa_metrics
 from nfacheck.numeric.network import imbalances
-from nfacheck.numeric.limit.hessian import unflatten
 from nfacheck.problem import load_problem
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "docs" / "examples"

@@ -92,8 +92,14 @@ def preconditioner(model_mp: Model, center: list[Fraction]) -> list[list[Fractio
     """
     kit = model_mp.kit
     with kit.scope():
-        H = model_mp.hessian([kit.const(v) for v in center])
-        Cm = mpmath.inverse(mpmath.matrix(H))
+        H = mpmath.matrix(model_mp.hessian([kit.const(v) for v in center]))
+        try:
+            Cm = mpmath.inverse(H)
+        except ZeroDivisionError:  # singular: the pseudo-inverse (Krawczyk will then fail)
+            E, Q = mpmath.eigsy(H)
+            thr = mpmath.mpf(10) ** (-(kit.dps // 2)) * max(abs(E[i]) for i in range(E.rows))
+            inv = [1 / E[i] if abs(E[i]) > thr else 0 for i in range(E.rows)]
+            Cm = Q * mpmath.diag(inv) * Q.T
         return [[mpf_fraction(Cm[i, j]) for j in range(Cm.cols)] for i in range(Cm.rows)]
 
 
