@@ -107,3 +107,11 @@ def test_kind_of_old_and_new_formats(data):
     assert certificate_kind(data) == "critical-point"
     with pytest.raises(CertificateError):
         certificate_kind({"format": "nfacheck-certificate/2"})
+
+
+@pytest.mark.parametrize("act", ["tanh", "sigmoid", "softplus"])
+def test_every_committed_weight_decay_certificate_holds(act):
+    path = ROOT / "docs" / "certificates" / f"{act}-weight-decay-limit.json"
+    cert = parse_critical(load_json(path)[0], str(path))
+    assert cert.activation == act and cert.hessian_min_at_least > 0
+    assert certify_critical(cert).status == "certified"
