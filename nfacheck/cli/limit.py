@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 
+from . import _options
 from ._output import add_json_flag, emit_json, print_table
 
 
@@ -21,7 +22,8 @@ def add_parser(sub) -> None:
         "Exit 0: a critical point was reached (and, with --out, certified); 1: not; 2: bad input.",
     )
     p.add_argument("problem", metavar="PROBLEM", help="problem file (TOML)")
-    p.add_argument("--dps", type=int, default=None, help="working digits (default: the file's)")
+    p.add_argument("--dps", type=_options.dps(15), default=None,
+                   help="working digits, 15..1000 (default: the file's)")
     p.add_argument("--out", metavar="CERT", help="write a critical-point certificate here")
     p.add_argument("--radius", metavar="R", help="box radius, exact (default 10^-(dps//2))")
     p.add_argument("--arith", choices=("arb", "iv"), default="arb",
@@ -64,13 +66,11 @@ def run(args) -> int:
 
     import mpmath
 
-    from ..errors import InputError, UsageError
+    from ..errors import InputError
     from ..exact import parse_exact
     from ..numeric.limit.newton import find_limit
     from ..problem import load_problem
 
-    if args.dps is not None and not 15 <= args.dps <= 2000:
-        raise UsageError("--dps must lie in 15..2000")
     radius = None
     if args.radius is not None:
         radius = parse_exact(args.radius, "--radius")
