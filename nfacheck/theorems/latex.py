@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from ..io import atomic_write_text
+from ..symbolic import printing as pr
 from .base import ProofResult, Step
 from .docs import _KIND  # the same words for how a step was checked
 from .notation import escape_tex, segments, to_tex_math
@@ -112,15 +113,16 @@ def _section(r: ProofResult) -> list[str]:
              r"\subsection*{Statement}", text(t.statement), ""]
     lines += _display(t.statement_latex) + ["", r"\subsection*{Hypotheses}"]
     lines += _items([text(h) for h in t.hypotheses])
-    lines += ["", r"\subsection*{Proof (the steps as checked)}"]
+    if t.assumptions:
+        lines += ["", "As kernel propositions (the proof may use exactly these):"]
+        lines += _items([f"${pr.prop_latex(h)}$" for h in t.assumptions])
+    lines += ["", r"\subsection*{Proof (the steps as the kernel checked them)}"]
     lines += _items([_step(s) for s in r.steps], "enumerate")
-    cited = [s for s in r.steps if s.kind == "lemma"]
-    lines += ["", r"\subsection*{Axioms (cited facts, not proved by SymPy)}"]
-    axioms = [text(s.description) + (f" ({text(s.reference)})" if s.reference else "")
-              for s in cited]
-    axioms += [text(name) for name in t.lemmas if not any(name in s.description for s in cited)]
-    lines += _items(axioms) if axioms else ["None: every step is checked symbolically or on "
-                                            "explicit instances."]
+    lines += ["", r"\subsection*{Axioms (cited facts the kernel did not prove)}"]
+    axioms = [rf"\textbf{{{text(n)}}}: ${st}$ ({text(ref)})"
+              for n, (st, ref) in pr.axioms_of(r.final).items()]
+    lines += _items(axioms) if axioms else ["None: the kernel derived the conclusion from the "
+                                            "hypotheses alone."]
     lines += ["", r"\subsection*{Negative controls}",
               "Each control is the same machinery pointed at a perturbed claim; it must come back "
               "refuted with evidence."]

@@ -33,13 +33,15 @@ def test_one_section_per_theorem_with_every_part(results, tex):
     assert tex.count(r"\section{") == len(results) == len(all_theorems())
     for r in results:
         body = _section(tex, r.theorem.id)
-        for head in ("Statement", "Hypotheses", "Proof (the steps as checked)", "Axioms",
-                     "Negative controls", "References"):
+        for head in ("Statement", "Hypotheses", "Proof (the steps as the kernel checked them)",
+                     "Axioms", "Negative controls", "References"):
             assert rf"\subsection*{{{head}" in body, (r.theorem.id, head)
         assert f"status: \\textbf{{{r.status}}}" in body
         items = body.count(r"\item ")
-        assert items == (len(r.theorem.hypotheses) + len(r.steps) + len(r.controls)
-                         + len(r.theorem.references) + _axioms(body)), r.theorem.id
+        t = r.theorem
+        assert items == (len(t.hypotheses) + len(t.assumptions) + len(r.steps)
+                         + len(r.controls) + len(t.references) + _axioms(body)), t.id
+        assert _axioms(body) == len(r.final.axioms), r.theorem.id
         assert body.count(r"\fitdisplay{") >= 1
 
 
