@@ -104,6 +104,6 @@ def derivation(th: K.Theorem, limit: int = 300) -> list[str]:
     for i, t in enumerate(nodes, 1):
         prem = ", ".join(f"({index[id(p)]})" for p in t.premises)
         via = f" from {prem}" if prem else ""
-        detail = f"; {t.detail}" if t.detail and t.rule != "cite" else ""
+        detail = f"; {t.detail}" if t.detail and t.rule == "rewrite" else ""
         lines.append(f"({i}) `{t.rule}`{via}{detail}: ${_clip(prop_latex(t.concl), limit)}$")
     return lines

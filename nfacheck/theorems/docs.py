@@ -81,7 +81,8 @@ def render_markdown(result: ProofResult) -> str:
     if axioms:
         lines += ["Cited facts the kernel did not prove; every one is listed (Lean's "
                   "`#print axioms`):", ""]
-        lines += [f"- **{n}**: ${st}$ — {ref}" for n, (st, ref) in axioms.items()] + [""]
+        lines += [f"- **{_md(n)}**: ${st}$ — {_md(ref)}" for n, (st, ref) in axioms.items()]
+        lines.append("")
     else:
         lines += ["None: the kernel derived the conclusion from the hypotheses alone.", ""]
     lines += ["## Proof", ""]

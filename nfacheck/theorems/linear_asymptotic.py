@@ -30,7 +30,7 @@ _RATE = _C * sp.exp(-2 * dl.LAM * dl.T)
 _ROOT = _RATE ** (1 / dl.DEPTH)
 _MONO = "monotonicity of the L-th root"
 _BOUND = "norm bound of the remainder sum"
-_CONT_NAME = "PSD root continuity (with (M^L)^{1/L} = M)"
+_CONT_NAME = "PSD root continuity (and the PSD L-th root of M^L is M)"
 
 
 def _rate_theorem() -> K.Theorem:
@@ -39,8 +39,8 @@ def _rate_theorem() -> K.Theorem:
                   lm.PSD_ROOT_CONTINUITY.reference + "; " + lm.PSD_ROOT_UNIQUENESS.reference)
     bound = K.cite(_BOUND, K.Le(_g, _RATE),
                    lm.SUBMULTIPLICATIVITY.reference + "; coercivity: " + lm.COERCIVITY.reference
-                   + "; C = L(L-1)/2 B^{2L-2} max_l ||D_l(0)||_F with D_l(t) = e^{-2 lambda t}"
-                   " D_l(0) (theorem imbalance-decay)")
+                   + "; C is L(L-1)/2 times B to the power 2L-2 times the largest initial "
+                   "imbalance norm, which decays like exp(-2 lambda t) (theorem imbalance-decay)")
     mono = K.cite(_MONO, K.Implies(K.Le(_g, _RATE), K.Le(_g ** (1 / dl.DEPTH), _ROOT)),
                   "t -> t^{1/L} is increasing on [0, oo)")
     return K.real_arith(K.Le(_r, _ROOT), [cont, K.mp(mono, bound)])
