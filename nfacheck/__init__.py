@@ -18,6 +18,7 @@ _LAZY = {
     "Trajectory": "nfacheck.numeric.integrate",
     "nfa_metrics": "nfacheck.numeric.metrics",
     "verify": "nfacheck.numeric.verify",
+    "inspect": "nfacheck.inspect",
     "NfacheckError": "nfacheck.errors",
     "InputError": "nfacheck.errors",
 }
@@ -26,6 +27,8 @@ __all__ = ["__version__", *_LAZY]
 
 
 def __getattr__(name: str) -> Any:
+    if name == "inspect":  # the subpackage itself is callable: nfacheck.inspect(model, X)
+        return import_module(_LAZY[name])
     if name in _LAZY:
         return getattr(import_module(_LAZY[name]), name)
     raise AttributeError(f"module 'nfacheck' has no attribute {name!r}")

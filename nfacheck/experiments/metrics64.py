@@ -21,6 +21,7 @@ __all__ = [
     "CLAMP_REL",
     "ALPHA_MAX",
     "psd_power",
+    "Fitter",
     "residual_at",
     "alpha_fit",
     "correlation",
@@ -50,8 +51,12 @@ def psd_power(G: np.ndarray, alpha: float, clamp_rel: float = CLAMP_REL):
     return (V * p) @ V.T, clamped
 
 
-class _Fitter:
+class Fitter:
     """Residual as a function of α, computed in the eigenbasis of G (one eigh per state).
+
+    Build it once and pass it as ``fitter=`` to :func:`residual_at` and :func:`alpha_fit` to
+    evaluate several exponents of the same pair (M, G) with one eigendecomposition; ``power``
+    gives G^α from the same eigenbasis.
 
     As in ``nfacheck.numeric.metrics``: with Q the eigenvectors of G and M̃ = QᵀMQ, the squared
     residual is the off-diagonal mass of M̃ plus Σ_i (M̃_ii − c λ_i^α)², a sum of squares (no
@@ -60,6 +65,7 @@ class _Fitter:
 
     def __init__(self, M: np.ndarray, G: np.ndarray, clamp_rel: float = CLAMP_REL) -> None:
         self.w, V, self.clamped = _clamped_eigh(G, clamp_rel)
+        self.V = V
         pos = self.w > 0
         Mt = V.T @ M @ V
         d = np.diag(Mt).copy()
@@ -68,6 +74,11 @@ class _Fitter:
         self.pos = pos
         self.lw = np.log(np.where(pos, self.w, 1.0))
         self.normM = float(np.linalg.norm(M))
+
+    def power(self, alpha: float) -> np.ndarray:
+        """G^α with the clamped eigenvalues set to 0 (as :func:`psd_power`)."""
+        p = np.where(self.pos, np.exp(alpha * self.lw), 0.0)
+        return (self.V * p) @ self.V.T
 
     def __call__(self, alpha: float) -> tuple[float, float, float]:
         """Return (residual with the optimal c, that c, residual with c = 1).
@@ -86,14 +97,15 @@ class _Fitter:
         return math.sqrt(r_opt) / self.normM, c, math.sqrt(r_one) / self.normM
 
 
-def residual_at(M: np.ndarray, G: np.ndarray, alpha: float) -> dict:
+def residual_at(M: np.ndarray, G: np.ndarray, alpha: float,
+                fitter: Fitter | None = None) -> dict:
     """``{"nfa_residual", "c", "nfa_residual_c1", "clamped", "rank"}`` at one exponent α.
 
     ``rank`` counts the eigenvalues of G kept after clamping. With fewer than two distinct ones
     the residual does not depend on α and ``alpha_fit`` means nothing (weight decay can drive a
     deep net to such a low-rank solution).
     """
-    f = _Fitter(M, G)
+    f = Fitter(M, G) if fitter is None else fitter
     r, c, r1 = f(alpha)
     return {"nfa_residual": r, "c": c, "nfa_residual_c1": r1, "clamped": f.clamped,
             "rank": int(np.count_nonzero(f.w > 0))}
@@ -115,14 +127,15 @@ def _golden(f, a: float, b: float, tol: float = 1e-10) -> float:
     return 0.5 * (a + b)
 
 
-def alpha_fit(M: np.ndarray, G: np.ndarray, alpha_max: float = ALPHA_MAX) -> tuple[float, float]:
+def alpha_fit(M: np.ndarray, G: np.ndarray, alpha_max: float = ALPHA_MAX,
+              fitter: Fitter | None = None) -> tuple[float, float]:
     """The α in [0, alpha_max] minimising min_c ‖M − cG^α‖_F/‖M‖_F, and that minimum.
 
     The same search as the high-precision path: a uniform grid of 200 cells, then golden-section
     search inside the two cells around the best grid point (to 1e-10), keeping the grid point if
     it is lower. NaN when M = 0 or G = 0.
     """
-    f = _Fitter(M, G)
+    f = Fitter(M, G) if fitter is None else fitter
     if f.normM == 0.0 or not np.any(f.pos):
         return math.nan, math.nan
     grid = np.linspace(0.0, alpha_max, 201)

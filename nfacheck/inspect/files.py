@@ -1,0 +1,146 @@
+"""Reading ``inspect``'s input files: weights (.safetensors, .npz, .pt) and data (.npz, .npy, .csv).
+
+Data are n × d with samples as rows (the PyTorch convention). torch is needed only for ``.pt``;
+``.safetensors`` is read with ``safetensors.numpy`` and ``.npz`` with numpy (no pickles).
+"""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import InputError
+from .model import DEFAULT_SLOPE, Network, network_from_state_dict
+
+__all__ = ["read_weights", "read_data", "read_state_dict"]
+
+WEIGHT_SUFFIXES = (".safetensors", ".npz", ".pt", ".pth")
+DATA_SUFFIXES = (".npz", ".npy", ".csv")
+
+
+def _exists(path: str) -> Path:
+    p = Path(path)
+    if not p.is_file():
+        raise InputError("no such file", source=path)
+    return p
+
+
+def read_state_dict(path: str) -> tuple[dict, bool]:
+    """The tensors of a weights file as ``{name: array}`` and whether to sort the keys."""
+    p = _exists(path)
+    suffix = p.suffix.lower()
+    if suffix == ".safetensors":
+        try:
+            from safetensors.numpy import load_file
+        except ImportError:  # pragma: no cover - the [torch] extra installs it
+            raise InputError("reading .safetensors needs the 'safetensors' package "
+                             "(pip install 'nfacheck[torch]')", source=path) from None
+        try:
+            return dict(load_file(str(p))), True
+        except Exception as exc:
+            raise InputError(f"not a safetensors file ({type(exc).__name__}: {exc})",
+                             source=path) from None
+    if suffix == ".npz":
+        try:
+            with np.load(p, allow_pickle=False) as z:
+                return {k: z[k] for k in z.files}, False
+        except (zipfile.BadZipFile, ValueError, OSError) as exc:
+            raise InputError(f"not a readable .npz archive ({exc})", source=path) from None
+    if suffix in (".pt", ".pth"):
+        try:
+            import torch
+        except ImportError:
+            raise InputError("reading .pt needs torch (pip install 'nfacheck[torch]'); "
+                             ".safetensors and .npz need no torch", source=path) from None
+        try:
+            obj = torch.load(p, map_location="cpu", weights_only=True)
+        except Exception as exc:
+            raise InputError("not a PyTorch state dict (torch.load with weights_only=True "
+                             f"refused it: {str(exc).splitlines()[0][:120]})",
+                             source=path) from None
+        if not isinstance(obj, dict) or not all(hasattr(v, "shape") for v in obj.values()):
+            raise InputError(f"expected a state dict of tensors, got {type(obj).__name__}",
+                             source=path)
+        return dict(obj), False
+    raise InputError(f"unknown weights format {suffix!r}; expected one of "
+                     + ", ".join(WEIGHT_SUFFIXES), source=path)
+
+
+def read_weights(path: str, activation: str, slope: float = DEFAULT_SLOPE) -> Network:
+    """A :class:`Network` from a weights file (see :func:`network_from_state_dict`)."""
+    state, sort = read_state_dict(path)
+    if not state:
+        raise InputError("the file holds no tensors", source=path)
+    return network_from_state_dict(state, activation, slope=slope, source=path, sort_keys=sort)
+
+
+def _matrix(a, field: str, source: str) -> np.ndarray:
+    arr = np.asarray(a)
+    if arr.dtype.kind not in "fiub":
+        raise InputError(f"expected numbers, got dtype {arr.dtype}", field, source=source)
+    if arr.ndim == 1:
+        arr = arr[:, None]
+    if arr.ndim != 2:
+        raise InputError(f"expected an n × d array (samples as rows), got shape {arr.shape}",
+                         field, source=source)
+    if arr.shape[0] == 0:
+        raise InputError("no samples (the array is empty)", field, source=source)
+    out = arr.astype(np.float64)
+    if not np.all(np.isfinite(out)):
+        i, j = np.argwhere(~np.isfinite(out))[0]
+        raise InputError(f"non-finite value at sample {int(i)}, column {int(j)}", field,
+                         source=source)
+    return out
+
+
+def read_data(path: str) -> tuple[np.ndarray, np.ndarray | None]:
+    """``(X, Y)``: an ``.npz`` with ``X`` (and optionally ``Y`` or integer labels ``y``), a
+    ``.npy`` array or a ``.csv`` of numbers (no header), samples as rows. Labels become one-hot."""
+    p = _exists(path)
+    suffix = p.suffix.lower()
+    Y = None
+    if p.stat().st_size == 0:
+        raise InputError("the file is empty", source=path)
+    try:
+        if suffix == ".npz":
+            with np.load(p, allow_pickle=False) as z:
+                files = list(z.files)
+                if "X" in files:
+                    X = z["X"]
+                elif len(files) == 1:
+                    X = z[files[0]]
+                else:
+                    raise InputError(f"expected an array 'X' (found {', '.join(files) or 'none'})",
+                                     source=path)
+                if "Y" in files:
+                    Y = _matrix(z["Y"], "Y", path)
+                elif "y" in files:
+                    Y = _one_hot(z["y"], path)
+        elif suffix == ".npy":
+            X = np.load(p, allow_pickle=False)
+        elif suffix == ".csv":
+            X = np.loadtxt(p, delimiter=",", ndmin=2)
+        else:
+            raise InputError(f"unknown data format {suffix!r}; expected one of "
+                             + ", ".join(DATA_SUFFIXES), source=path)
+    except InputError:
+        raise
+    except (ValueError, OSError, zipfile.BadZipFile) as exc:
+        raise InputError(f"cannot read the data ({str(exc).splitlines()[0][:120]})",
+                         source=path) from None
+    X = _matrix(X, "X", path)
+    if Y is not None and Y.shape[0] != X.shape[0]:
+        raise InputError(f"{Y.shape[0]} targets for {X.shape[0]} samples", "Y", source=path)
+    return X, Y
+
+
+def _one_hot(y, path: str) -> np.ndarray:
+    y = np.asarray(y)
+    if y.ndim != 1 or y.dtype.kind not in "iu" or (y.size and y.min() < 0):
+        raise InputError("labels 'y' must be a 1-D array of non-negative integers", "y",
+                         source=path)
+    out = np.zeros((y.size, int(y.max()) + 1 if y.size else 0))
+    out[np.arange(y.size), y] = 1.0
+    return out
