@@ -17,7 +17,8 @@ from ..errors import NfacheckError
 
 __all__ = ["main", "COMMANDS"]
 
-COMMANDS = ("check", "prove", "flow", "verify", "limit", "search", "certify", "experiments")
+COMMANDS = ("check", "prove", "flow", "verify", "limit", "search", "certify", "experiments",
+            "inspect")
 
 
 class _Parser(argparse.ArgumentParser):
