@@ -35,6 +35,9 @@ __all__ = [
     "sym_spectral_up",
     "round_down",
     "mirror_upper",
+    "up",
+    "sample_norms_up",
+    "inflate",
 ]
 
 U = Fraction(1, 2**53)
@@ -104,6 +107,28 @@ def sqrt_lo(q: Fraction) -> Fraction:
     scale = Fraction(2) ** (-e)
     t = q * scale * scale * _SCALE * _SCALE
     return Fraction(math.isqrt(math.floor(t)), _SCALE) / scale
+
+
+def up(q: Fraction) -> float:
+    """The smallest float ≥ q."""
+    f = float(q)
+    if Fraction(f) < q:
+        f = math.nextafter(f, math.inf)
+    return f
+
+
+def inflate(ops: int) -> float:
+    """A float factor c such that c·fl(x) ≥ x for a nonnegative expression x evaluated in
+    float64 with at most ``ops`` roundings (each (1 − u)^-1), including the multiplication by c."""
+    return up(1 + 2 * gamma(ops + 1))
+
+
+def sample_norms_up(T: np.ndarray) -> np.ndarray:
+    """Per-sample upper bounds on ‖T[i]‖_F of a (b, k, h) float64 array (floats, rigorous)."""
+    b = T.shape[0]
+    m = T.reshape(b, -1)
+    s = np.einsum("ij,ij->i", m, m)
+    return np.sqrt(s * inflate(m.shape[1] + 1) + float(TINY)) * inflate(2)
 
 
 def round_down(q: Fraction) -> float:

@@ -20,7 +20,7 @@ from fractions import Fraction
 
 import numpy as np
 
-from .bounds import TINY, U, exact, fro_up, gamma, sqrt_up, sumsq_bounds
+from .bounds import TINY, U, fro_up, gamma, inflate, sample_norms_up, sqrt_up, sumsq_bounds, up
 from .model import Network
 
 __all__ = ["LayerSums", "run_passes", "CERTIFIABLE"]
@@ -109,10 +109,11 @@ def run_passes(
     cert = certify and net.activation in CERTIFIABLE
     Wabs = [np.abs(w) for w in W] if cert else None
     Wfro = [fro_up(w) for w in W] if cert else None
-    Wspec = [sqrt_up(_spec_sq_up(w)) for w in W] if cert else None
-    dmax = Fraction(1) if net.activation != "leaky_relu" else max(Fraction(1), abs(exact(net.slope)))
-    dgap = Fraction(0) if net.activation == "linear" else abs(1 - exact(net.slope)) \
-        if net.activation == "leaky_relu" else Fraction(1)
+    Wspec_f = [up(sqrt_up(_spec_sq_up(w))) for w in W] if cert else None
+    Wfro_f = [up(x) for x in Wfro] if cert else None
+    dmax = 1.0 if net.activation != "leaky_relu" else max(1.0, abs(net.slope))
+    dgap = 0.0 if net.activation == "linear" else abs(1 - net.slope) \
+        if net.activation == "leaky_relu" else 1.0
     sums = [LayerSums(np.zeros((w.shape[1], w.shape[1])), np.zeros((k, w.shape[1])),
                       np.zeros((w.shape[1], w.shape[1])) if Y is not None else None)
             for w in W]
@@ -152,21 +153,15 @@ def run_passes(
             r_sq += float(np.sum(R * R))
         # backward: T has shape (b, k, h); T_L = W_L for every sample
         T = np.broadcast_to(W[-1], (b, k, W[-1].shape[1]))
-        err = Fraction(0)  # bound on the stacked ‖T − T̂‖_F of this batch
+        err = np.zeros(b)  # per sample, a float bound on ‖B_i − B̂_i‖_F
         for layer in range(L - 1, -1, -1):
             ls = sums[layer]
             if layer < L - 1:
                 d = derivs[layer]
                 A = T if d is None else T * d[:, None, :]
                 if cert:
-                    gap = Fraction(0)
-                    if dgap and unsure[layer].any():  # σ′ may be wrong there by up to dgap
-                        gap = dgap * sqrt_up(sumsq_bounds(T * unsure[layer][:, None, :])[1])
-                    a_fro = fro_up(A)
-                    round_a = U * a_fro / (1 - U) if net.activation == "leaky_relu" else 0
-                    hl = W[layer].shape[0]
-                    err = (Wspec[layer] * (dmax * err + gap + round_a)
-                           + gamma(hl) * a_fro * Wfro[layer] + TINY)
+                    err = _step_error(err, T, A, d, unsure[layer], net, dgap,
+                                      Wspec_f[layer], Wfro_f[layer], W[layer].shape[0])
                 T = (A.reshape(b * k, -1) @ W[layer]).reshape(b, k, -1)
             T2 = T.reshape(b * k, -1) if layer < L - 1 else None
             if layer < L - 1:
@@ -174,7 +169,7 @@ def run_passes(
                 ls.Jsum += T.sum(axis=0)
                 ls.inner += b * k + 1
                 if cert:
-                    ls.jac_err2 += err * err
+                    ls.jac_err2 += sumsq_bounds(err)[1]
                     ls.jac_sumsq += sumsq_bounds(T2)[1]
             if R is not None:
                 g = np.einsum("bkh,bk->bh", T, R) if layer < L - 1 else R @ W[-1]
@@ -191,6 +186,29 @@ def run_passes(
     res.outputs_sumsq = out_sq
     res.residual_sumsq = r_sq
     return res
+
+
+def _step_error(err, T, A, d, unsure, net, dgap, wspec, wfro, h):
+    """Per-sample bound on ‖B_l − B̂_l‖_F after B_l = (B_{l+1} ∘ σ′(z_l)) W_l.
+
+    (B∘d − B̂∘d̂) = (B − B̂)∘d + B̂∘(d − d̂): the first is at most max_j|d_j|·‖B − B̂‖ per sample
+    (max over the units of that sample, so a sample whose units are all certainly off carries no
+    error on), the second is nonzero only where the sign of z is uncertain (|d − d̂| ≤ dgap there);
+    the product with W_l adds ‖W_l‖_2 times that and its rounding γ_h‖Â‖_F‖W_l‖_F.
+    """
+    b = T.shape[0]
+    if d is None:
+        dm = np.ones(b)
+    else:
+        dm = np.max(np.abs(d) + dgap * unsure, axis=1)
+    gap = np.zeros(b)
+    if dgap and unsure.any():
+        gap = dgap * sample_norms_up(T * unsure[:, None, :]) * inflate(1)
+    a_n = sample_norms_up(A)
+    round_a = a_n * float(2 * U) if net.activation == "leaky_relu" else 0.0
+    g = up(gamma(h))
+    new = wspec * (dm * err + gap + round_a) + g * a_n * wfro
+    return new * inflate(6) + float(TINY)
 
 
 def _spec_sq_up(w: np.ndarray) -> Fraction:
