@@ -168,6 +168,11 @@ def _module_steps(model):
     if isinstance(model, nn.Sequential):
         steps = []
         for name, child in model.named_children():
+            if not isinstance(child, (nn.Sequential, nn.Linear)) and \
+                    type(child).__name__ not in _MODULE_ACTS:
+                raise InputError(f"unsupported layer {type(child).__name__} (inspect reads "
+                                 "nn.Linear and elementwise relu/leaky_relu/tanh/sigmoid/"
+                                 "softplus/identity)", name)
             for s in _module_steps(child):
                 steps.append((s[0], f"{name}.{s[1]}" if s[1] else name, *s[2:]))
         return steps
