@@ -36,8 +36,9 @@ CLAMP_REL = 1e-11  # λ_max·10^{-(digits−5)} with float64's ~16 digits, as th
 ALPHA_MAX = 2.0
 
 
-def _clamped_eigh(G: np.ndarray, clamp_rel: float = CLAMP_REL):
-    w, V = np.linalg.eigh(0.5 * (G + G.T))
+def _clamped_eigh(G: np.ndarray, clamp_rel: float = CLAMP_REL, eig=None):
+    """Eigenpairs of G (or the caller's ``eig = np.linalg.eigh(G)``) with tiny ones clamped."""
+    w, V = np.linalg.eigh(0.5 * (G + G.T)) if eig is None else eig
     top = max(float(np.max(np.abs(w))), 0.0)
     keep = w > clamp_rel * top
     w = np.where(keep, w, 0.0)
@@ -56,15 +57,16 @@ class Fitter:
 
     Build it once and pass it as ``fitter=`` to :func:`residual_at` and :func:`alpha_fit` to
     evaluate several exponents of the same pair (M, G) with one eigendecomposition; ``power``
-    gives G^α from the same eigenbasis.
+    gives G^α from the same eigenbasis; ``eig`` reuses the caller's ``np.linalg.eigh(G)``.
 
     As in ``nfacheck.numeric.metrics``: with Q the eigenvectors of G and M̃ = QᵀMQ, the squared
     residual is the off-diagonal mass of M̃ plus Σ_i (M̃_ii − c λ_i^α)², a sum of squares (no
     cancellation, so tiny residuals are resolved down to rounding).
     """
 
-    def __init__(self, M: np.ndarray, G: np.ndarray, clamp_rel: float = CLAMP_REL) -> None:
-        self.w, V, self.clamped = _clamped_eigh(G, clamp_rel)
+    def __init__(self, M: np.ndarray, G: np.ndarray, clamp_rel: float = CLAMP_REL,
+                 eig: tuple[np.ndarray, np.ndarray] | None = None) -> None:
+        self.w, V, self.clamped = _clamped_eigh(G, clamp_rel, eig)
         self.V = V
         pos = self.w > 0
         Mt = V.T @ M @ V

@@ -11,7 +11,8 @@ from typing import Any
 import numpy as np
 
 from ..errors import InputError
-from .certified import agop_enclosure, certified_defect, gram_enclosure
+from ..experiments.metrics64 import Fitter
+from .certified import agop_enclosure, agop_mid, certified_defect, gram_enclosure
 from .layer import ALPHA_GRID, fact_residual, pair_metrics
 from .model import (
     DEFAULT_SLOPE,
@@ -196,10 +197,12 @@ def inspect(
         i = l - 1
         W = net.weights[i]
         s = passes.layers[i]
-        G = agop_enclosure(s, n) if passes.certifiable else None
-        Gm = G.mid if G is not None else _mean(s, n)
+        Gm = agop_mid(s, n)
+        eig = np.linalg.eigh(Gm)
+        G = agop_enclosure(s, n, eig) if passes.certifiable else None
         Jbar = s.Jsum / n
         Gc = Gm - Jbar.T @ Jbar
+        eig_c = np.linalg.eigh(Gc)
         a_th = 1.0 / (L - l + 1)
         variants = {"gram": W.T @ W}
         if init_w is not None:
@@ -209,8 +212,8 @@ def inspect(
                                "alpha_theory": a_th, "width_divisor": W.shape[0],
                                "uncertain_signs": s.uncertain if i < L - 1 else 0}
         for name, M in variants.items():
-            row[name] = pair_metrics(M, Gm, a_th, curve=True)
-            row[name + "_centered"] = pair_metrics(M, Gc, a_th)
+            row[name] = pair_metrics(M, Gm, a_th, curve=True, eig=eig)
+            row[name + "_centered"] = pair_metrics(M, Gc, a_th, eig=eig_c)
         if passes.certifiable:
             cert = {"gram": _cert_json(certified_defect(gram_enclosure(W), G))}
             if init_w is not None:
@@ -220,9 +223,10 @@ def inspect(
         if fact_on:
             row["fact"] = fact_residual(W, s.fact, n, float(weight_decay))
         main = row["gram"]
+        c = main["c_theory"]
         mats[l] = {"M": variants["gram"], "G": Gm,
-                   "cG": main["c_theory"] * _power(Gm, a_th) if math.isfinite(main["c_theory"])
-                   else np.zeros_like(Gm)}
+                   "cG": c * Fitter(variants["gram"], Gm, eig=eig).power(a_th)
+                   if math.isfinite(c) else np.zeros_like(Gm)}
         rows.append(row)
     data_loss = None
     if passes.residual_sumsq is not None:
@@ -244,18 +248,6 @@ def inspect(
                "weight_decay": weight_decay, "data_loss": data_loss,
                "numpy": np.__version__, "python": platform.python_version()}
     return InspectResult(network, rows, certification, notes, mats)
-
-
-def _mean(s, n):
-    from .bounds import mirror_upper
-
-    return mirror_upper(s.S) if s.is_mean else mirror_upper(s.S) / n
-
-
-def _power(G, a):
-    from ..experiments.metrics64 import psd_power
-
-    return psd_power(G, a)[0]
 
 
 def _cert_json(c: dict) -> dict:

@@ -149,17 +149,18 @@ def mirror_upper(a: np.ndarray) -> np.ndarray:
     return up + np.triu(a, 1).T
 
 
-def sym_spectral_up(a: np.ndarray) -> Fraction:
+def sym_spectral_up(a: np.ndarray, eig: tuple[np.ndarray, np.ndarray] | None = None) -> Fraction:
     """A rigorous upper bound on ‖a‖_2 of an exactly symmetric float64 matrix.
 
     With ``a ≈ VΛVᵀ`` from ``eigh``: ‖a‖_2 ≤ ‖V‖_2² max|λ| + ‖a − VΛVᵀ‖_F and
     ‖V‖_2² = ‖VᵀV‖_2 ≤ 1 + ‖VᵀV − I‖_F; both residuals are computed in float64 and enclosed by
-    the product bounds above (three d×d products, so it is cheap at width 1024).
+    the product bounds above (three d×d products, so it is cheap at width 1024). ``eig`` is
+    ``np.linalg.eigh(a)`` if the caller has it (any approximate pair is valid).
     """
     d = a.shape[0]
     if d == 0:
         return Fraction(0)
-    w, V = np.linalg.eigh(a)
+    w, V = np.linalg.eigh(a) if eig is None else eig
     lam = max(exact(abs(x)) for x in (w[0], w[-1]))
     # ‖VᵀV − I‖_F: fl(VᵀV) errs by γ_d ‖V‖_F², the subtraction of I by u per entry
     vf2 = sumsq_bounds(V)[1]

@@ -28,7 +28,7 @@ from .bounds import (
 )
 from .passes import LayerSums
 
-__all__ = ["Enclosure", "gram_enclosure", "agop_enclosure", "certified_defect"]
+__all__ = ["Enclosure", "gram_enclosure", "agop_enclosure", "agop_mid", "certified_defect"]
 
 
 @dataclass
@@ -37,6 +37,7 @@ class Enclosure:
 
     mid: np.ndarray
     err: Fraction
+    spectral: Fraction | None = None  # an upper bound on ‖mid‖_2, if known
 
 
 def gram_enclosure(W: np.ndarray, W0: np.ndarray | None = None) -> Enclosure:
@@ -53,19 +54,28 @@ def gram_enclosure(W: np.ndarray, W0: np.ndarray | None = None) -> Enclosure:
     return Enclosure(M, err)
 
 
-def agop_enclosure(sums: LayerSums, n: int) -> Enclosure:
-    """The AGOP G_l = (1/n) Σ_i B_iᵀB_i of the exact network, from the passes' sums and bounds."""
+def agop_enclosure(sums: LayerSums, n: int, eig=None) -> Enclosure:
+    """The AGOP G_l = (1/n) Σ_i B_iᵀB_i of the exact network, from the passes' sums and bounds.
+
+    ``eig`` is ``np.linalg.eigh`` of the float64 AGOP (:func:`agop_mid`), if already computed.
+    """
+    G = agop_mid(sums, n)
     if sums.is_mean:  # the last layer: G = W_LᵀW_L, computed once
-        return Enclosure(mirror_upper(sums.S), gamma(sums.inner) * sums.jac_sumsq + TINY)
-    S = mirror_upper(sums.S)
-    G = S / n
+        return Enclosure(G, gamma(sums.inner) * sums.jac_sumsq + TINY, sym_spectral_up(G, eig))
     round_S = gamma(sums.inner) * sums.jac_sumsq + TINY  # ‖T̂ᵀT̂ − Ŝ‖_F
     eps = sqrt_up(sums.jac_err2)  # ‖T − T̂‖_F, stacked over samples
     g_fro = fro_up(G)
-    t2 = n * (sym_spectral_up(G) + 2 * U * g_fro) + round_S  # ≥ ‖T̂‖_2² = ‖T̂ᵀT̂‖_2
+    g2 = sym_spectral_up(G, eig)
+    t2 = n * (g2 + 2 * U * g_fro) + round_S  # ≥ ‖T̂‖_2² = ‖T̂ᵀT̂‖_2
     prop = eps * (2 * sqrt_up(t2) + eps)  # ‖TᵀT − T̂ᵀT̂‖_F
     err = (prop + round_S) / n + 2 * U * g_fro + TINY
-    return Enclosure(G, err)
+    return Enclosure(G, err, g2)
+
+
+def agop_mid(sums: LayerSums, n: int) -> np.ndarray:
+    """The float64 AGOP (exactly symmetric) from the passes' sums."""
+    S = mirror_upper(sums.S)
+    return S if sums.is_mean else S / n
 
 
 def certified_defect(M: Enclosure, G: Enclosure) -> dict:
@@ -84,7 +94,7 @@ def certified_defect(M: Enclosure, G: Enclosure) -> dict:
     m_fro = fro_up(M.mid)
     g_fro = fro_up(G.mid)
     errP = gamma(d) * m_fro * g_fro + TINY
-    g2 = sym_spectral_up(G.mid) + G.err
+    g2 = (G.spectral if G.spectral is not None else sym_spectral_up(G.mid)) + G.err
     comm = fro_lo(C) * (1 - 2 * U) - 2 * errP - 2 * M.err * g2 - 2 * m_fro * G.err
     den = 2 * g2 * (m_fro + M.err)
     q = max(Fraction(0), comm) / den if den > 0 else Fraction(0)

@@ -10,7 +10,7 @@ import math
 
 import numpy as np
 
-from ..experiments.metrics64 import Fitter, alpha_fit, commutator_bound, correlation, residual_at
+from ..experiments.metrics64 import Fitter, alpha_fit, correlation, residual_at
 
 __all__ = ["pearson", "pair_metrics", "fact_residual", "ALPHA_GRID"]
 
@@ -25,7 +25,8 @@ def pearson(A: np.ndarray, B: np.ndarray) -> float:
     return float(a @ b) / den if den > 0 else math.nan
 
 
-def pair_metrics(M: np.ndarray, G: np.ndarray, alpha_theory: float, curve: bool = False) -> dict:
+def pair_metrics(M: np.ndarray, G: np.ndarray, alpha_theory: float, curve: bool = False,
+                 eig=None) -> dict:
     """Every number comparing one feature matrix M with one AGOP G.
 
     Returns
@@ -36,8 +37,9 @@ def pair_metrics(M: np.ndarray, G: np.ndarray, alpha_theory: float, curve: bool 
         ``c_theory`` at α = 1/(L−l+1), ``residual_half`` at α = 1/2 (best c, and the c = 1
         values), ``alpha_fit`` with its residual, ``commutator_bound`` (float64 estimate),
         ``clamped`` and ``rank`` of G, and with ``curve`` the residual on ``ALPHA_GRID``.
+        ``eig`` is ``np.linalg.eigh(G)`` if the caller has it (one eigendecomposition per G).
     """
-    f = Fitter(M, G)
+    f = Fitter(M, G, eig=eig)
     root = f.power(0.5)
     th = residual_at(M, G, alpha_theory, fitter=f)
     half = residual_at(M, G, 0.5, fitter=f)
@@ -56,13 +58,20 @@ def pair_metrics(M: np.ndarray, G: np.ndarray, alpha_theory: float, curve: bool 
         "residual_half_c1": half["nfa_residual_c1"],
         "alpha_fit": af,
         "alpha_fit_residual": afr,
-        "commutator_bound": commutator_bound(M, G),
+        "commutator_bound": _commutator_bound(M, G, eig[0] if eig is not None else f.w),
         "clamped": th["clamped"],
         "rank": th["rank"],
     }
     if curve:
         out["residual_curve"] = [f(float(a))[0] for a in ALPHA_GRID]
     return out
+
+
+def _commutator_bound(M, G, w) -> float:
+    """‖MG − GM‖_F/(2‖G‖_2‖M‖_F) (as metrics64.commutator_bound, ‖G‖_2 from the eigenvalues)."""
+    P = M @ G
+    den = 2.0 * float(np.max(np.abs(w))) * float(np.linalg.norm(M))
+    return float(np.linalg.norm(P - P.T)) / den if den > 0 else math.nan
 
 
 def fact_residual(W: np.ndarray, fact_sum: np.ndarray, n: int, weight_decay: float) -> dict:

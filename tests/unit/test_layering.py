@@ -26,6 +26,7 @@ def _imports(path: Path) -> set[str]:
 @pytest.mark.parametrize("pkg, forbidden", [
     ("numeric", ("sympy", "symbolic", "..symbolic", "nfacheck.symbolic", "..theorems")),
     ("symbolic", ("numeric", "..numeric", "nfacheck.numeric")),
+    ("inspect", ("sympy", "symbolic", "..symbolic", "nfacheck.symbolic", "..theorems", "..cli")),
 ])
 def test_symbolic_and_numeric_never_import_each_other(pkg, forbidden):
     bad = []
@@ -44,6 +45,7 @@ def test_numeric_path_and_cli_start_without_sympy():
         "from nfacheck.numeric import integrate, metrics, network, verify, confirm\n"
         "from nfacheck.search import certify\n"
         "from nfacheck import problem, generate\n"
+        "import nfacheck.inspect, nfacheck.inspect.report, nfacheck.inspect.files\n"
         "loaded = sorted(m for m in sys.modules if m.split('.')[0] == 'sympy')\n"
         "assert not loaded, loaded[:5]\n"
     )
