@@ -5,7 +5,8 @@ targets, square loss, SGD with learning rate 0.1 on minibatches. Here the loss i
 (1/2n)Σ‖f(x_i) − y_i‖² + (λ/2)Σ‖W_l‖_F², so FACT applies with the same λ.
 
     python docs/examples/inspect_digits.py OUT [--activation relu|linear] [--epochs E]
-        [--width H] [--depth L] [--weight-decay λ] [--seed S]
+        [--width H] [--depth L] [--weight-decay λ] [--seed S] [--init-scale s] [--lr η]
+        [--batch B]
 
 writes OUT/digits.npz (X: 1797 × 64 pixels / 16, Y: one-hot 1797 × 10), OUT/init.safetensors
 and OUT/trained.safetensors; then run
@@ -70,6 +71,10 @@ def main(argv=None) -> int:
     ap.add_argument("--depth", type=int, default=3)
     ap.add_argument("--weight-decay", type=float, default=0.0)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--init-scale", type=float, default=1.0,
+                    help="multiply PyTorch's default init by this (small: nearly balanced)")
+    ap.add_argument("--lr", type=float, default=0.1)
+    ap.add_argument("--batch", type=int, default=128, help="minibatch size (1797: full batch)")
     a = ap.parse_args(argv)
     torch.manual_seed(a.seed)
     out = Path(a.out)
@@ -77,8 +82,12 @@ def main(argv=None) -> int:
     X, Y = digits()
     np.savez(out / "digits.npz", X=X, Y=Y)
     net = make_net(a.width, a.depth, a.activation)
+    with torch.no_grad():
+        for p in net.parameters():
+            p.mul_(a.init_scale)
     save_file({k: v.contiguous() for k, v in net.state_dict().items()}, out / "init.safetensors")
-    loss = train(net, X, Y, a.epochs, weight_decay=a.weight_decay, seed=a.seed)
+    loss = train(net, X, Y, a.epochs, lr=a.lr, batch=a.batch, weight_decay=a.weight_decay,
+                 seed=a.seed)
     save_file({k: v.contiguous() for k, v in net.state_dict().items()},
               out / "trained.safetensors")
     acc = float((net(torch.from_numpy(X)).argmax(1).numpy() == Y.argmax(1)).mean())

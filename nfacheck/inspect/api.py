@@ -31,6 +31,10 @@ CERT_METHOD = ("float64 with rigorous a-priori rounding-error bounds (Higham's �
                "the stored weights and data")
 
 
+# ‖G_centered‖_F below this fraction of ‖G‖_F is rounding noise of a constant Jacobian
+CENTERED_ZERO = 1e-10
+
+
 @dataclass
 class InspectResult:
     """What :func:`inspect` found: per-layer numbers (``layers``) and how they were obtained.
@@ -192,7 +196,7 @@ def inspect(
         notes.append("weight decay given without targets Y: no FACT residual")
     passes = run_passes(net, Xa, Ya if fact_on else None, batch_size=batch_size,
                         certify=certify, progress=progress)
-    rows, mats = [], {}
+    rows, mats, zero_centered = [], {}, []
     for l in chosen:
         i = l - 1
         W = net.weights[i]
@@ -202,6 +206,9 @@ def inspect(
         G = agop_enclosure(s, n, eig) if passes.certifiable else None
         Jbar = s.Jsum / n
         Gc = Gm - Jbar.T @ Jbar
+        if np.linalg.norm(Gc) <= CENTERED_ZERO * np.linalg.norm(Gm):
+            Gc = np.zeros_like(Gm)  # constant Jacobians (linear net, last layer): Gc = 0
+            zero_centered.append(l)
         eig_c = np.linalg.eigh(Gc)
         a_th = 1.0 / (L - l + 1)
         variants = {"gram": W.T @ W}
@@ -228,6 +235,10 @@ def inspect(
                    "cG": c * Fitter(variants["gram"], Gm, eig=eig).power(a_th)
                    if math.isfinite(c) else np.zeros_like(Gm)}
         rows.append(row)
+    if zero_centered:
+        notes.append("the centered AGOP vanishes in layer(s) " + ", ".join(map(str, zero_centered))
+                     + " (the Jacobians do not depend on the sample there): its numbers are "
+                     "undefined (nan)")
     data_loss = None
     if passes.residual_sumsq is not None:
         data_loss = passes.residual_sumsq / (2 * n)
