@@ -1,4 +1,4 @@
-"""Train a bias-free MLP on scikit-learn's digits with PyTorch SGD and save it for `nfacheck inspect`.
+"""Train a bias-free MLP on scikit-learn's digits with PyTorch SGD, saved for `nfacheck inspect`.
 
 The deep-NFA set-up (Beaglehole, Radhakrishnan et al.): fully connected, no biases, one-hot
 targets, square loss, SGD with learning rate 0.1 on minibatches. Here the loss is nfacheck's

@@ -60,8 +60,8 @@ def _as_float64(a, field: str, source: str | None) -> np.ndarray:
     out = arr.astype(np.float64)  # float16/32 → float64 is exact
     if not np.all(np.isfinite(out)):
         bad = np.argwhere(~np.isfinite(out))[0]
-        raise InputError(f"non-finite value {out[tuple(bad)]} at index {tuple(int(i) for i in bad)}",
-                         field, source=source)
+        where = tuple(int(i) for i in bad)
+        raise InputError(f"non-finite value {out[where]} at index {where}", field, source=source)
     return out
 
 

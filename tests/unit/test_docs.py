@@ -89,7 +89,7 @@ def test_examples_page_runs_with_the_stated_exit_statuses(tmp_path):
             assert out.returncode == 0, (command, out.stderr[-800:])
 
 
-@pytest.mark.parametrize("page", ["examples.md", "api.md"])
+@pytest.mark.parametrize("page", ["examples.md", "api.md", "inspect.md"])
 def test_python_snippets_run(page, monkeypatch, capsys):
     import re
 

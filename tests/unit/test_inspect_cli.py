@@ -1,4 +1,4 @@
-"""`nfacheck inspect` end to end: file formats, the report, JSON, bad input (exit 2, nothing written)."""
+"""`nfacheck inspect` end to end: file formats, report, JSON, bad input (exit 2, nothing written)."""
 
 from __future__ import annotations
 
@@ -99,7 +99,8 @@ def test_bad_inputs_one_line_exit_2_nothing_written(files, capsys):
     _bad(d, capsys, [str(d / "chain.npz"), "--data", str(d / "data.npz")],
          "chain.npz: b: layers do not chain: b takes 6 inputs but a gives 8 outputs")
     (d / "empty.csv").write_text("")
-    _bad(d, capsys, [str(d / "w.npz"), "--data", str(d / "empty.csv")], "empty.csv: the file is empty")
+    _bad(d, capsys, [str(d / "w.npz"), "--data", str(d / "empty.csv")],
+         "empty.csv: the file is empty")
     np.save(d / "none.npy", np.zeros((0, 5)))
     _bad(d, capsys, [str(d / "w.npz"), "--data", str(d / "none.npy")], "none.npy: X: no samples")
     torch.save(torch.nn.Linear(5, 3), d / "module.pt")  # a pickled module, not a state dict
@@ -122,12 +123,12 @@ def test_bad_inputs_one_line_exit_2_nothing_written(files, capsys):
 
 def test_safetensors_and_npz_need_no_torch(files):
     d, _, _ = files
+    data = str(d / "data.npz")
     code = ("import sys; sys.modules['torch'] = None\n"
             "from nfacheck.cli import main\n"
-            f"assert main(['inspect', {str(d / 'w.safetensors')!r}, '--data', "
-            f"{str(d / 'data.npz')!r}]) == 0\n"
-            f"assert main(['inspect', {str(d / 'w.npz')!r}, '--data', {str(d / 'data.npz')!r}]) == 0\n"
-            f"assert main(['inspect', {str(d / 'w.pt')!r}, '--data', {str(d / 'data.npz')!r}]) == 2\n")
+            f"assert main(['inspect', {str(d / 'w.safetensors')!r}, '--data', {data!r}]) == 0\n"
+            f"assert main(['inspect', {str(d / 'w.npz')!r}, '--data', {data!r}]) == 0\n"
+            f"assert main(['inspect', {str(d / 'w.pt')!r}, '--data', {data!r}]) == 2\n")
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
     assert out.returncode == 0, out.stderr
