@@ -65,7 +65,8 @@ def table_rows(result) -> list[list[str]]:
                 str(r["layer"]), label, _g(m["cosine"], 6), _g(mc["cosine"], 6),
                 _g(m["pearson_sqrt"], 6),
                 f"{_g(m['residual_theory'])} (α={r['alpha_theory']:.3g})",
-                _g(m["residual_half"]), f"{_g(m['alpha_fit'], 3)} ({_g(m['alpha_fit_residual'], 3)})",
+                _g(m["residual_half"]),
+                f"{_g(m['alpha_fit'], 3)} ({_g(m['alpha_fit_residual'], 3)})",
                 _g(m["commutator_bound"]), "-" if cert is None else _g(cert["defect_lower"]),
                 _g(r["fact"]["fact_residual"]) if "fact" in r and var == "gram" else "-",
             ])

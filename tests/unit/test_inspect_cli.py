@@ -1,4 +1,4 @@
-"""`nfacheck inspect` end to end: file formats, report, JSON, bad input (exit 2, nothing written)."""
+"""`nfacheck inspect` end to end: formats, report, JSON, bad input (exit 2, nothing written)."""
 
 from __future__ import annotations
 
