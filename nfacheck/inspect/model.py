@@ -156,7 +156,8 @@ def _to_numpy(x):
 
 
 _MODULE_ACTS = {"ReLU": "relu", "LeakyReLU": "leaky_relu", "Tanh": "tanh", "Sigmoid": "sigmoid",
-                "Softplus": "softplus", "Identity": None}
+                "Softplus": "softplus", "Identity": None,
+                "Dropout": None, "Flatten": None}  # no-ops on n × d inputs at evaluation
 _FUNC_ACTS = {"relu": "relu", "leaky_relu": "leaky_relu", "tanh": "tanh", "sigmoid": "sigmoid",
               "softplus": "softplus"}
 

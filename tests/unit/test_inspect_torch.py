@@ -126,6 +126,11 @@ class Residual(torch.nn.Module):
 def test_a_traced_module_is_read_and_others_are_refused():
     r = inspect(Chain(), torch.randn(10, 4))
     assert r.network["activation"] == "tanh" and r.network["widths"] == [4, 6, 2]
+    seq = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(4, 5, bias=False),
+                              torch.nn.ReLU(), torch.nn.Dropout(0.5),
+                              torch.nn.Linear(5, 2, bias=False))
+    r = inspect(seq, torch.randn(10, 4))
+    assert r.network["activation"] == "relu" and r.network["widths"] == [4, 5, 2]
     with pytest.raises(InputError, match="unsupported layer Conv1d"):
         inspect(WithConv(), np.zeros((3, 4)))
     with pytest.raises(InputError, match="unsupported operation"):
