@@ -49,10 +49,20 @@ class InspectResult:
     matrices: dict[int, dict[str, np.ndarray]] = field(default_factory=dict, repr=False)
 
     def to_json(self) -> dict[str, Any]:
-        """JSON-ready dict (the content of ``inspect.json``)."""
-        return {"format": "nfacheck-inspect/1", "network": self.network, "layers": self.layers,
-                "certification": self.certification, "notes": self.notes,
-                "alpha_grid": [float(a) for a in ALPHA_GRID]}
+        """JSON-ready dict (the content of ``inspect.json``; undefined numbers are ``None``)."""
+        return _clean({"format": "nfacheck-inspect/1", "network": self.network,
+                       "layers": self.layers, "certification": self.certification,
+                       "notes": self.notes, "alpha_grid": [float(a) for a in ALPHA_GRID]})
+
+
+def _clean(obj):
+    if isinstance(obj, float) and not math.isfinite(obj):
+        return None
+    if isinstance(obj, dict):
+        return {k: _clean(v) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [_clean(v) for v in obj]
+    return obj
 
 
 def as_network(model, activation: str | None = None, slope: float = DEFAULT_SLOPE,

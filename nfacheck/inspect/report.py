@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import io
 import json
-import math
 from pathlib import Path
 
 import numpy as np
@@ -82,16 +81,6 @@ def render_figures(result) -> dict[str, bytes]:
     return out
 
 
-def _clean(obj):
-    if isinstance(obj, float) and not math.isfinite(obj):
-        return None
-    if isinstance(obj, dict):
-        return {k: _clean(v) for k, v in obj.items()}
-    if isinstance(obj, list):
-        return [_clean(v) for v in obj]
-    return obj
-
-
 def _markdown(result, table, command: str, figures) -> str:
     headers, rows = table
     net = result.network
@@ -119,7 +108,7 @@ def _markdown(result, table, command: str, figures) -> str:
 def write_report(result, folder: str, *, table, command: str = "nfacheck.inspect") -> list[Path]:
     """Write the report files into ``folder`` (created); returns the paths written."""
     figures = render_figures(result)
-    data = json.loads(json.dumps(_clean(result.to_json())))
+    data = json.loads(json.dumps(result.to_json(), allow_nan=False))
     md = _markdown(result, table, command, figures)
     d = Path(folder)
     written = [atomic_write_bytes(d / name, png) for name, png in figures.items()]

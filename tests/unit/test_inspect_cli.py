@@ -47,7 +47,8 @@ def test_three_weight_formats_give_the_same_numbers(files, capsys):
         status, out, _ = _run(capsys, "inspect", str(d / name), "--data", str(d / "data.npz"),
                               "--json")
         assert status == 0
-        got.append([row["gram"]["cosine"] for row in json.loads(out)["layers"]])
+        data = json.loads(out, parse_constant=lambda c: pytest.fail(f"{c} in --json output"))
+        got.append([row["gram"]["cosine"] for row in data["layers"]])
     assert got[0] == got[1] == got[2]
     status, out, _ = _run(capsys, "inspect", str(d / "w.npz"), "--data", str(d / "data.csv"))
     assert status == 0 and "certified" in out
