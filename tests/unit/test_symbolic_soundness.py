@@ -6,7 +6,7 @@ from __future__ import annotations
 from fractions import Fraction
 
 import sympy as sp
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from nfacheck.symbolic.crosscheck import Env, evaluate, evaluate_trace
@@ -43,9 +43,13 @@ def _env(a, b, c, kval):
 
 @settings(max_examples=40, deadline=None)
 @given(polys, mat, mat, mat, st.integers(0, 3))
+@example(NCPoly({(Power(BASES[0], sp.Integer(0)),): 2}), [[1, 2], [3, 4]], [[0, 1], [1, 0]],
+         [[1, 0], [0, 2]], 1)  # normal form 2·I: no word left to carry the shape
 def test_normal_form_preserves_value(p, a, b, c, kval):
     env = _env(a, b, c, kval)
-    assert evaluate(p, env) == evaluate(p.normal(), env)
+    # every letter is m x m; the shape is passed because a normal form may be identity-only
+    # (all of p's words powers with exponent 0), and the identity alone carries no shape
+    assert evaluate(p, env, (m, m)) == evaluate(p.normal(), env, (m, m))
 
 
 @settings(max_examples=40, deadline=None)
