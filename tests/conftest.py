@@ -4,10 +4,18 @@ are importable as modules."""
 from __future__ import annotations
 
 import importlib.util
+import os
 from pathlib import Path
 
 import mpmath
 import pytest
+from hypothesis import settings
+
+# CI draws the same property-test examples every run (a failure there is reproducible, never a
+# coin toss); local runs keep hypothesis' random exploration, which is how new failures are found
+settings.register_profile("ci", derandomize=True)
+if os.environ.get("CI"):
+    settings.load_profile("ci")
 
 
 @pytest.fixture(autouse=True)
