@@ -35,7 +35,7 @@ def run(args) -> int:
 
     from ..errors import UsageError
     from ..experiments.grid import full_grid, load_grid, quick_grid
-    from ..experiments.suite import alpha_table, run_suite
+    from ..experiments.suite import alpha_table, layer_alpha_table, run_suite
 
     if args.workers < 1:
         raise UsageError(f"--workers must be at least 1 (received {args.workers})")
@@ -68,6 +68,7 @@ def run(args) -> int:
         emit_json({"out": str(out), "results": str(out / "results.json"),
                    "figures": [str(p) for p in suite["figures"]],
                    "alpha_table": suite["results"]["alpha_table"],
+                   "layer_alpha_table": suite["results"]["layer_alpha_table"],
                    "drift_slopes": {k: v["slope"] for k, v in suite["drift"].items()},
                    "n_runs": len(runs), "diverged": diverged,
                    "seconds": round(suite["seconds"], 2)})
@@ -78,6 +79,11 @@ def run(args) -> int:
         print_table(headers, rows)
     else:
         print("(no balanced linear runs with λ = 0 in this grid)")
+    headers, rows = layer_alpha_table(suite["runs"])
+    if rows:
+        print("\nper layer (deep NFA: W_l^T W_l against the AGOP of the sub-network from layer l "
+              "on), same runs")
+        print_table(headers, rows)
     print()
     print("one-step imbalance drift ~ η^slope: " + ", ".join(
         f"{k} {v['slope']:.2f}" for k, v in suite["drift"].items()))
