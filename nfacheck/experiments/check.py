@@ -197,9 +197,9 @@ def _defect_row(runs: list, method: str, seconds: float) -> CheckRow:
         "experiments", "gd-nfa-defect-bound: measured ||EᵀE − M^L||_F under the bound after k "
         "GD/SGD steps",
         "confirmed" if holds else "refuted",
-        f"{method}: {len(tracked)} gd/sgd linear runs, every recorded step; "
-        + (f"balanced: bound/measured {min(ratios):.2f}–{max(ratios):.2f}, "
-           f"bound/||EᵀE||_F ≤ {max(rel):.3f}" if bal else "no balanced runs"),
+        (f"bound/measured {min(ratios):.2f}–{max(ratios):.2f}, bound ≤ {max(rel):.2f}·||EᵀE||_F"
+         " (balanced inits); " if bal else "no balanced runs; ")
+        + f"{method}: {len(tracked)} gd/sgd linear runs, every recorded step",
         f"{int(eta_ctrl) + int(flow_ctrl)}/2 refuted (η·bound; the law without the η² drift)",
         seconds, holds and eta_ctrl and flow_ctrl,
         {"runs": rows, "informative_below": INFORMATIVE},

@@ -170,8 +170,8 @@ def defect_row(quick: bool) -> CheckRow:
     ratios = [r["ratio"] for r in runs.values()]
     return CheckRow(
         "numeric", "gd-nfa-defect-bound", "confirmed" if holds else "refuted",
-        f"mpmath dps={DPS}, balanced init, eta={eta}, {steps} steps (t={eta * steps}); "
-        f"bound/measured {mp.nstr(min(ratios), 3)}-{mp.nstr(max(ratios), 3)}",
+        f"bound/measured {mp.nstr(min(ratios), 3)}-{mp.nstr(max(ratios), 3)}; mpmath dps={DPS}, "
+        f"balanced init, eta={eta}, {steps} steps (t={eta * steps})",
         f"{int(c_eta) + int(c_flow)}/2 refuted", time.perf_counter() - t0,
         holds and c_eta and c_flow,
         {
