@@ -33,7 +33,7 @@ from mpmath import mp
 
 from ..check import CheckRow
 from . import cases
-from .confirm import fit_rate
+from .confirm import AWAY, _sci, fit_rate
 from .layerwise import layer_metrics
 from .linalg import eigh, frobenius
 from .metrics import GUARD_DIGITS
@@ -42,11 +42,6 @@ __all__ = ["rows", "fact_matrices_nonlinear"]
 
 DPS = 30
 LAMBDA = F(1, 5)
-AWAY = mp.mpf("1e-3")
-
-
-def _sci(x: Any) -> str:
-    return mp.nstr(x, 3)
 
 
 def _integrate(problem):

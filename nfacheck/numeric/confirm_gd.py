@@ -26,6 +26,7 @@ from mpmath import mp
 
 from ..check import CheckRow
 from . import cases
+from .confirm import AWAY, _sci
 from .linalg import frobenius, spectral_norm
 from .metrics import GUARD_DIGITS
 
@@ -34,7 +35,6 @@ __all__ = ["rows", "gd_step", "recursion_error", "defect_bound_mp"]
 DPS = 30
 ETA = F(1, 10)
 LAMBDA = F(1, 5)
-AWAY = mp.mpf("1e-3")
 INFORMATIVE = mp.mpf("0.5")
 
 
@@ -111,10 +111,6 @@ def _gd_defect_run(L: int, eta: F, steps: int) -> dict:
     bound = defect_bound_mp(ws, beta)
     return {"defect": measured, "bound": bound, "scale": scale, "beta": beta,
             "flow_law": mp.zero, "ratio": bound / measured, "relative": bound / scale}
-
-
-def _sci(x: Any) -> str:
-    return mp.nstr(x, 3)
 
 
 def recursion_row(quick: bool) -> CheckRow:
