@@ -271,7 +271,7 @@ THEOREM = register(Theorem(
         "for M ≠ 0 also min_c ‖M − cG^α‖_F/‖M‖_F ≥ ‖[M,G]‖_F/(2‖G‖_2‖M‖_F), a lower bound on "
         "the relative NFA residual for every exponent."
     ),
-    statement_latex=(
+    statement_prose_latex=(
         r"\forall c\in\mathbb R,\ \alpha>0:\quad \|M-cG^\alpha\|_F \ge "
         r"\frac{\|MG-GM\|_F}{2\,\|G\|_2}"
     ),
@@ -391,7 +391,7 @@ THEOREM_SHARP = register(Theorem(
         "twice the bound of nfa-commutator-obstruction; the constant 1 is attained, and it "
         "fails for indefinite symmetric G (where 2 is sharp)."
     ),
-    statement_latex=(
+    statement_prose_latex=(
         r"\forall c\in\mathbb R,\ \alpha>0:\quad \|M-cG^\alpha\|_F \ge "
         r"\frac{\|MG-GM\|_F}{\|G\|_2}\quad (G\succeq 0)"
     ),

@@ -318,7 +318,7 @@ THEOREM = register(Theorem(
         "gradient in the input. More generally W_1ᵀW_1 + (1/(nλ))Σ_i∇_xℓ_i x_iᵀ = "
         "(1/λ) W_1ᵀ ∂ℒ/∂W_1 at every point."
     ),
-    statement_latex=(
+    statement_prose_latex=(
         r"\nabla\mathcal L(W)=0,\ \lambda>0 \implies W_1^\top W_1 = -\frac{1}{n\lambda}"
         r"\sum_{i=1}^n \nabla_x \ell_i(x_i)\, x_i^\top"
     ),

@@ -333,7 +333,7 @@ THEOREM = register(Theorem(
         "gradient flow, for every hidden layer l and unit j, ‖W_l[j,:]‖² − ‖W_{l+1}[:,j]‖² is "
         "constant in time, for every depth and width."
     ),
-    statement_latex=(
+    statement_prose_latex=(
         r"\sigma(z)=z\sigma'(z),\ \lambda=0:\quad \frac{d}{dt}\Big(\|W_l[j,:]\|_2^2 - "
         r"\|W_{l+1}[:,j]\|_2^2\Big) = 0\quad \forall\, l<L,\ j"
     ),
