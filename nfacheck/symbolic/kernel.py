@@ -328,7 +328,7 @@ def _zero(d) -> bool:
     if isinstance(d, TracePoly):
         return d.is_zero()
     d = sp.expand(d)
-    return d == 0 or sp.simplify(d) == 0
+    return d == 0 or sp.simplify(d) == 0 or sp.simplify(d.doit()) == 0
 
 
 # rules ---------------------------------------------------------------------------------------
