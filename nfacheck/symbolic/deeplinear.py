@@ -1,10 +1,11 @@
-"""Symbolic lemmas for deep linear networks, for every depth L and symbolic widths.
+"""Deep linear networks, for every depth and symbolic widths, proved by the kernel.
 
-Each function checks one identity in the free algebra of matrix letters (see :mod:`.freealg`):
-the layer sits between an abstract suffix ``S`` and prefix ``P`` (products of the other layers,
-identities allowed), so one check covers every layer of every depth. Induction over depth uses
-symbolic exponents. Every identity is also evaluated on random rational instances by
-:func:`.proof.check_identity` where it is unconditional.
+Layers are indexed letters ``W_l`` (shape ``h(l) x h(l-1)``) and ``E_l = W_l ⋯ W_1``; the
+network's definitions are kernel hypotheses (``E_1 = W_1``, ``E_{l+1} = W_{l+1} E_l`` for all
+l), balancedness is a hypothesis, and the depth inductions are :class:`.kernel.Induction` over
+predicate objects, so the kernel forms base, hypothesis and step goal itself. The push-through
+and remainder rules are instances of proved theorems. ``*_check`` functions are cross-checks
+(random rational instances) used by the negative controls; they never prove.
 """
 
 from __future__ import annotations
@@ -14,307 +15,332 @@ from functools import cache
 
 import sympy as sp
 
-from .freealg import NCPoly, letter, power
-from .proof import Env, Unfold, Verdict, calc, check_identity, check_trace_identity, random_env
-from .rules import Rule, rule, subs
+from . import kernel as K
+from .crosscheck import Env, Verdict, check_identity, check_trace_identity, random_env, refuter
+from .freealg import NCPoly, letter, power, trace  # noqa: F401 - power re-exported
+from .tactics import meet
+from .tactics import rw as _rw
+from .tactics import to as _to
 
 __all__ = [
-    "DIMS", "LAM", "EPS", "K", "J", "LL", "gradient_layer", "local_identity", "imbalance_rate",
-    "decay_solution", "pushthrough", "balanced_power_induction", "remainder_lemma",
-    "remainder_unrolled", "remainder_power_induction", "remainder_sum_unrolling",
-    "network_linear_induction", "jacobian_constant",
+    "DIMS", "LAM", "EPS", "T", "K_", "LL", "H", "W", "E", "M1", "DEF_E1", "DEF_E", "BALANCED",
+    "gradient_theorem", "gradient_check", "flow_hyps", "imbalance_rate_theorem",
+    "imbalance_rate_check", "balancedness_theorem", "decay_theorem", "decay_solution_check",
+    "pushthrough", "balanced_power_theorem", "network_linear_theorem", "jacobian_theorem",
+    "remainder_lemma", "remainder_power_theorem", "ROOT_UNIQUENESS",
 ]
 
 _nat = {"integer": True, "nonnegative": True}
 DIMS = {name: sp.Symbol(name, integer=True, positive=True)
-        for name in ("d", "k", "n", "h_{l-1}", "h_{l}", "h_{l+1}", "h_{0}", "h_{1}", "m")}
+        for name in ("d", "k", "n", "h_{l-1}", "h_{l}", "h_{l+1}", "h_{a}", "h_{b}", "m")}
 LAM = sp.Symbol("lambda", nonnegative=True)
 EPS = sp.Symbol("epsilon")
-T = sp.Symbol("t", nonnegative=True)
-K, J, LL = sp.Symbol("k", **_nat), sp.Symbol("j", **_nat), sp.Symbol("l", integer=True,
-                                                                        positive=True)
+T = K.TIME
+K_, J = sp.Symbol("k", **_nat), sp.Symbol("j", **_nat)
+LL = sp.Symbol("l", integer=True, positive=True)
+DEPTH = sp.Symbol("L", integer=True, positive=True)
+H = sp.Function("h", integer=True, positive=True)
 _VALUES = {DIMS["d"]: 2, DIMS["k"]: 2, DIMS["n"]: 3, DIMS["h_{l-1}"]: 2, DIMS["h_{l}"]: 3,
-           DIMS["h_{l+1}"]: 2, DIMS["h_{0}"]: 2, DIMS["h_{1}"]: 3, DIMS["m"]: 3,
-           LAM: Fraction(3, 2), K: 2, J: 1, LL: 3}
+           DIMS["h_{l+1}"]: 2, DIMS["h_{a}"]: 2, DIMS["h_{b}"]: 3, DIMS["m"]: 3,
+           LAM: Fraction(3, 2), K_: 2, J: 1, EPS: Fraction(2, 7)}
 
 
-def _dim(name: str, square: bool) -> sp.Symbol:
-    return DIMS["m"] if square else DIMS[name]
+def W(l) -> NCPoly:  # noqa: N802 - the paper's name
+    """The weight letter ``W_l`` of shape ``h(l) x h(l-1)``."""
+    l = sp.sympify(l)
+    return letter("W", H(l), H(l - 1), idx=l, tex="W_{{i}}")
 
 
-def _envs(polys, seeds=(1, 2, 3), fixed=None) -> list[Env]:
-    return [random_env(polys, _VALUES, s, fixed) for s in seeds]
+def E(l) -> NCPoly:  # noqa: N802
+    """``E_l = W_l ⋯ W_1`` as a letter of shape ``h(l) x h(0)`` (defined by DEF_E1, DEF_E)."""
+    l = sp.sympify(l)
+    return letter("E", H(l), H(0), idx=l, tex="E_{{i}}")
+
+
+M1 = W(1).T * W(1)
+DEF_E1 = K.Eq(E(1), W(1))
+DEF_E = K.Forall(LL, 1, K.Eq(E(LL + 1), W(LL + 1) * E(LL)))
+BALANCED = K.Forall(LL, 1, K.Eq(W(LL + 1).T * W(LL + 1), W(LL) * W(LL).T))
+ROOT_UNIQUENESS = "uniqueness of the PSD root"
+
+
+def _envs(polys, seeds=(1, 2, 3)) -> list[Env]:
+    return [random_env(polys, _VALUES, s) for s in seeds]
 
 
 # gradient ------------------------------------------------------------------------------------
 def _layer_letters(square: bool = False):
-    g = lambda n: _dim(n, square)  # noqa: E731
+    g = (lambda n: DIMS["m"]) if square else (lambda n: DIMS[n])  # noqa: E731
     S = letter("S", g("k"), g("h_{l}"), tex="S_{l}")
-    W = letter("W", g("h_{l}"), g("h_{l-1}"), tex="W_{l}")
+    Wl = letter("W", g("h_{l}"), g("h_{l-1}"), tex="W_{l}")
     P = letter("P", g("h_{l-1}"), g("d"), tex="P_{l}")
     X = letter("X", g("d"), DIMS["n"], tex="X")
     Y = letter("Y", g("k"), DIMS["n"], tex="Y")
     V = letter("V", g("h_{l}"), g("h_{l-1}"), tex="V")
-    return S, W, P, X, Y, V
+    return S, Wl, P, X, Y, V
 
 
-def gradient_layer(*, transpose_prefix: bool = True, decay: sp.Expr = sp.S.One,
-                   square: bool = False, instances: bool = True) -> Verdict:
-    """d/de L(W + eV) at e = 0 equals tr(V^T G) for the claimed gradient G.
-
-    ``L = (1/2n) tr((S W P X - Y)^T (S W P X - Y)) + (lam/2) tr(W^T W)`` (other layers' decay
-    terms do not involve ``W``). ``transpose_prefix=False`` and ``decay`` give the controls.
-    """
-    S, W, P, X, Y, V = _layer_letters(square)
+def _gradient_sides(transpose_prefix=True, decay=sp.S.One, square=False):
+    S, Wl, P, X, Y, V = _layer_letters(square)
     n = DIMS["n"]
-    Wt = W + V * EPS
-    res = S * Wt * P * X - Y
-    inner = res.T * res * sp.Rational(1, 2) / n + Wt.T * Wt * (LAM / 2)
-    dinner = NCPoly({w: sp.diff(c, EPS).subs(EPS, 0) for w, c in inner.terms.items()})
+
+    def loss(w):
+        res = S * w * P * X - Y
+        return res.T * res * sp.Rational(1, 2) / n + w.T * w * (LAM / 2)
+
     sxx, syx = X * X.T / n, Y * X.T / n
-    claimed = S.T * (S * W * P * sxx - syx) * (P.T if transpose_prefix else P) + W * (LAM * decay)
-    envs = _envs([dinner, claimed]) if instances else []
-    return check_trace_identity(dinner, V.T * claimed, instances=envs)
+    G = S.T * (S * Wl * P * sxx - syx) * (P.T if transpose_prefix else P) + Wl * (LAM * decay)
+    quad = (S * V * P * X).T * (S * V * P * X) * sp.Rational(1, 2) / n + V.T * V * (LAM / 2)
+    return loss(Wl + V * EPS), loss(Wl) + V.T * G * EPS + quad * EPS ** 2
 
 
-# balancedness and the decay law ---------------------------------------------------------------
+def gradient_theorem() -> K.Theorem:
+    """⊢ tr ℒ(W_l + εV) = tr ℒ(W_l) + ε tr(VᵀG) + ε² tr(Q): G is the Frobenius gradient."""
+    lhs, rhs = _gradient_sides()
+    return K.by_canon(trace(lhs), trace(rhs))
+
+
+def gradient_check(**kw) -> Verdict:
+    lhs, rhs = _gradient_sides(**kw)
+    return check_trace_identity(lhs, rhs, instances=_envs([lhs, rhs]))
+
+
+# balancedness and the decay law --------------------------------------------------------------
 def _pair_letters(square: bool = False):
-    g = lambda n: _dim(n, square)  # noqa: E731
+    g = (lambda n: DIMS["m"]) if square else (lambda n: DIMS[n])  # noqa: E731
     S = letter("S", g("k"), g("h_{l+1}"), tex="S_{l+1}")
     V = letter("V", g("h_{l+1}"), g("h_{l}"), tex="W_{l+1}")
-    W = letter("W", g("h_{l}"), g("h_{l-1}"), tex="W_{l}")
+    Wl = letter("W", g("h_{l}"), g("h_{l-1}"), tex="W_{l}")
     P = letter("P", g("h_{l-1}"), g("d"), tex="P_{l}")
     R = letter("R", g("k"), g("d"), tex="R")
-    A_next = S.T * R * (W * P).T
-    A_l = (S * V).T * R * P.T
-    return S, V, W, P, R, A_next, A_l
+    return S, V, Wl, P, R
 
 
-def local_identity(instances: bool = True) -> tuple[Verdict, str]:
-    """``W_{l+1}^T A_{l+1} = A_l W_l^T`` with ``A_j = S_j^T R P_j^T``, ``R = E Sxx - Syx``."""
-    S, V, W, P, R, A_next, A_l = _pair_letters()
-    lhs, rhs = V.T * A_next, A_l * W.T
-    envs = _envs([lhs, rhs]) if instances else []
-    return check_identity(lhs, rhs, instances=envs), f"{lhs.latex()} = {rhs.latex()}"
+def flow_hyps(square: bool = False, lam=LAM) -> tuple[K.Rate, K.Rate]:
+    """Gradient flow of two neighbouring layers, gradients from theorem gradient-linear."""
+    S, V, Wl, P, R = _pair_letters(square)
+    return (K.Rate(V, -(S.T * R * (Wl * P).T + V * lam)),
+            K.Rate(Wl, -((S * V).T * R * P.T + Wl * lam)))
 
 
-def imbalance_rate(*, rate: sp.Expr = -2 * LAM, lam_zero: bool = False, wrong_side: bool = False,
-                   instances: bool = True) -> tuple[Verdict, str]:
-    """``dD_l/dt`` along the flow ``dW_j/dt = -(A_j + lam W_j)`` against ``rate * D_l``.
+def imbalance(square: bool = False, wrong_side: bool = False) -> NCPoly:
+    _, V, Wl, _, _ = _pair_letters(square)
+    return V * V.T - Wl.T * Wl if wrong_side else V.T * V - Wl * Wl.T
 
-    ``wrong_side`` uses ``W_{l+1} W_{l+1}^T - W_l^T W_l`` (a control, square letters).
-    """
-    S, V, W, P, R, A_next, A_l = _pair_letters(square=wrong_side)
-    rates = {"V": -(A_next + V * LAM), "W": -(A_l + W * LAM)}
-    D = V * V.T - W.T * W if wrong_side else V.T * V - W * W.T
-    dD = _derive(D, rates)
-    target = D * rate
+
+def imbalance_rate_theorem(lam_zero: bool = False) -> K.Theorem:
+    """flow ⊢ Rate(D_l, −2λ D_l) (λ = 0: Rate(D_l, 0)), by Leibniz and the canonical form."""
+    hv, hw = (K.assume(h) for h in flow_hyps())
+    D = imbalance()
+    rate = K.leibniz(D, [hv, hw])
     if lam_zero:
-        dD, target = subs(dD, {LAM: 0}), subs(target, {LAM: 0})
-    envs = _envs([dD, D]) if instances else []
-    tex = f"\\frac{{d}}{{dt}}\\left({D.latex()}\\right) = {dD.latex()}"
-    return check_identity(dD, target, instances=envs), tex
+        rate = K.inst(rate, {LAM: 0})
+    target = D * (0 if lam_zero else -2 * LAM)
+    return K.rate_congr(rate, K.by_canon(rate.concl.rate, target,
+                                         refute=[refuter(_envs([D]))]))
 
 
-def _derive(p: NCPoly, rates, t=None) -> NCPoly:
+def imbalance_rate_check(rate=-2 * LAM, lam_zero=False, wrong_side=False) -> Verdict:
     from .freealg import derive
 
-    return derive(p, rates, t)
+    hv, hw = flow_hyps(square=wrong_side)
+    rates = {"V": hv.rate, "W": hw.rate}
+    D = imbalance(square=wrong_side, wrong_side=wrong_side)
+    dD, target = derive(D, rates), D * rate
+    if lam_zero:
+        dD, target = K._subs_term(dD, {LAM: 0}), K._subs_term(target, {LAM: 0})
+    return check_identity(dD, target, instances=_envs([dD, D]))
 
 
-def decay_solution(rate: sp.Expr = -2 * LAM) -> Verdict:
-    """``d/dt (e^{-rate t} D(t)) = 0`` when ``dD/dt = -2 lam D``: so ``D(t) = e^{rate t} D(0)``."""
+def balancedness_theorem() -> K.Theorem:
+    """flow (λ = 0) ⊢ Const(D_l)."""
+    return K.const_of_zero_rate(imbalance_rate_theorem(lam_zero=True))
+
+
+def decay_theorem(rate_th: K.Theorem | None = None) -> K.Theorem:
+    """flow ⊢ Rate(D_l, −2λD_l) and Const(e^{2λt} D_l), i.e. D_l(t) = e^{−2λt} D_l(0)."""
+    rate_th = rate_th or imbalance_rate_theorem()
+    scaled = K.rate_scale(rate_th, sp.exp(2 * LAM * T))
+    zero = K.rate_congr(scaled, K.by_canon(scaled.concl.rate, NCPoly()))
+    return K.conj([rate_th, K.const_of_zero_rate(zero)])
+
+
+def decay_solution_check(rate=-2 * LAM) -> Verdict:
+    """d/dt(e^{−rate t} D) with dD/dt = −2λD, against 0 on random instances."""
     D = letter("D", DIMS["h_{l}"], DIMS["h_{l}"], sym=True, tex="D_{l}")
-    F = D * sp.exp(-rate * T)
-    dF = _derive(F, {"D": D * (-2 * LAM)}, T)
+    from .freealg import derive
+
+    dF = derive(D * sp.exp(-rate * T), {"D": D * (-2 * LAM)}, T)
     envs = [random_env([D], {**_VALUES, T: 0}, s) for s in (1, 2)]
     return check_identity(dF, NCPoly(), instances=envs)
 
 
-# powers under balancedness ---------------------------------------------------------------------
+# powers under balancedness -------------------------------------------------------------------
 @cache
-def pushthrough(name: str, rows: str, cols: str, tex: str) -> tuple[Verdict, Verdict, Rule]:
-    """``W^T (W W^T)^k W = (W^T W)^{k+1}`` for every k >= 0 (induction on k).
-
-    Returns (base verdict, step verdict, the rule with wildcard exponent).
-    """
-    W = letter(name, DIMS[rows], DIMS[cols], tex=tex)
-    WWt, WtW = W * W.T, W.T * W
-    base = check_identity(W.T * power(WWt, 0) * W, power(WtW, 1))
-    ih = rule(f"IH on k for {tex}", W.T * power(WWt, K) * W, power(WtW, K + 1))
-    step = calc([W.T * power(WWt, K + 1) * W, W.T * power(WWt, K) * W * W.T * W,
-                 power(WtW, K + 1) * W.T * W, power(WtW, K + 2)], [None, ih, None])
-    lemma = rule(f"push-through for {tex}", W.T * power(WWt, J) * W, power(WtW, J + 1), [J])
-    return base, step, lemma
+def pushthrough() -> K.Theorem:
+    """⊢ ∀k ≥ 0: Aᵀ(AAᵀ)^k A = (AᵀA)^{k+1} for a letter A (h_a x h_b), by induction on k."""
+    A = letter("A", DIMS["h_{a}"], DIMS["h_{b}"], tex="A")
+    ind = K.Induction(K.Pred(K_, K.Eq(A.T * power(A * A.T, K_) * A, power(A.T * A, K_ + 1))), 0)
+    base = K.by_canon(ind.base_goal.lhs, ind.base_goal.rhs)
+    n, goal = ind.var, ind.step_goal
+    step = K.by_canon(goal.lhs, A.T * power(A * A.T, n) * A * A.T * A)
+    step = _to(_rw(K.assume(ind.hyp), step), goal.rhs)
+    return ind.conclude(base, step)
 
 
-def _depth_letters():
-    W1 = letter("W1", DIMS["h_{1}"], DIMS["h_{0}"], tex="W_{1}")
-    E = letter("E", DIMS["h_{l}"], DIMS["h_{0}"], tex="E_{l}")
-    Wl = letter("W", DIMS["h_{l}"], DIMS["h_{l-1}"], tex="W_{l}")
-    V = letter("V", DIMS["h_{l+1}"], DIMS["h_{l}"], tex="W_{l+1}")
-    E1 = letter("F", DIMS["h_{l+1}"], DIMS["h_{0}"], tex="E_{l+1}")
-    M = W1.T * W1
-    defs = [rule("E_{l+1} = W_{l+1} E_l", E1, V * E), rule("E_{l+1}^T", E1.T, E.T * V.T)]
-    return W1, E, Wl, V, E1, M, defs
+def push_for(w: NCPoly, rows, cols, k) -> K.Theorem:
+    """The push-through theorem instantiated at the letter ``w`` and exponent ``k``."""
+    th = K.inst(pushthrough(), {DIMS["h_{a}"]: rows, DIMS["h_{b}"]: cols}, {"A": w})
+    return K.spec(th, k)
 
 
-def balanced_power_induction(shift: int = 0, balanced: bool = True) -> dict[str, Verdict]:
-    """``E_l^T (W_l W_l^T)^k E_l = M^{l+k+shift}`` by induction on l (shift = 0 is the theorem).
+def _unfold_E(l, th: K.Theorem) -> K.Theorem:
+    """Rewrite E_{l+1} (and its transpose) in the right side of ``th`` by the definition."""
+    d = K.spec(K.assume(DEF_E), l)
+    return _rw(d, _rw(K.cong(d, "transpose"), th))
 
-    Returns verdicts ``base`` and ``step`` (and ``corollary``: k = 0, l = L gives E^T E = M^L).
-    """
-    W1, E, Wl, V, E1, M, defs = _depth_letters()
-    _, _, push1 = pushthrough("W1", "h_{1}", "h_{0}", "W_{1}")
-    _, _, pushv = pushthrough("V", "h_{l+1}", "h_{l}", "W_{l+1}")
-    base_lhs = W1.T * power(W1 * W1.T, K) * W1
-    base_rhs = power(M, 1 + K + shift)
-    base = calc([base_lhs, base_rhs], [push1])
-    if not base.ok:  # a failed rewrite proves nothing: look for a counter-instance
-        base = check_identity(base_lhs, base_rhs, instances=_envs([W1]))
-    ih = rule("IH on l", E.T * power(Wl * Wl.T, J) * E, power(M, LL + J + shift), [J])
-    bal = rule("D_l = 0", V.T * V, Wl * Wl.T)
-    chain = [E1.T * power(V * V.T, K) * E1, E.T * V.T * power(V * V.T, K) * V * E,
-             E.T * power(V.T * V, K + 1) * E, E.T * power(Wl * Wl.T, K + 1) * E,
-             power(M, LL + 1 + K + shift)]
-    reasons = [None, pushv, bal, ih] if balanced else [None, pushv, None, ih]
-    step = calc(chain, reasons, defs=defs)
-    corollary = check_identity(subs(E.T * power(Wl * Wl.T, K) * E, {K: 0}), E.T * E)
-    return {"base": base, "step": step, "corollary": corollary}
+
+def balanced_power_pred(shift: int = 0) -> K.Pred:
+    l = sp.Symbol("l", integer=True, positive=True)
+    body = K.Forall(K_, 0, K.Eq(E(l).T * power(W(l) * W(l).T, K_) * E(l),
+                                power(M1, l + K_ + shift)))
+    return K.Pred(l, body)
+
+
+def balanced_power_theorem(shift: int = 0, balanced: bool = True) -> K.Theorem:
+    """DEF_E1, DEF_E, BALANCED ⊢ ∀ l ≥ 1 ∀ k ≥ 0: E_lᵀ(W_lW_lᵀ)^k E_l = M^{l+k}."""
+    ind = K.Induction(balanced_power_pred(shift), 1)
+    d1 = K.assume(DEF_E1)
+    b0 = K.by_canon(ind.base_goal.body.lhs, ind.base_goal.body.lhs)
+    b0 = _rw(push_for(W(1), H(1), H(0), K_), _rw(d1, _rw(K.cong(d1, "transpose"), b0)))
+    base = K.gen(_to(b0, ind.base_goal.body.rhs), K_, 0)
+    m = ind.var
+    goal = ind.step_goal.body
+    s = _unfold_E(m, K.by_canon(goal.lhs, goal.lhs))
+    s = _rw(push_for(W(m + 1), H(m + 1), H(m), K_), s)
+    if balanced:
+        s = _rw(K.spec(K.assume(BALANCED), m), s)
+    s = _rw(K.spec(K.assume(ind.hyp), K_ + 1), s)
+    step = K.gen(_to(s, goal.rhs), K_, 0)
+    return ind.conclude(base, step)
+
+
+def gram_power_theorem() -> K.Theorem:
+    """… ⊢ E_Lᵀ E_L = M^L for every depth L ≥ 1 (k = 0, l = L)."""
+    th = K.spec(K.spec(balanced_power_theorem(), DEPTH), 0)
+    return K.trans(K.by_canon(E(DEPTH).T * E(DEPTH), th.concl.lhs), th)
+
+
+def root_theorem(gram_th: K.Theorem) -> K.Theorem:
+    """From EᵀE = M^L: M = G^{1/L} with G = EᵀE, by the cited uniqueness of the PSD root."""
+    m = letter("Mg", H(0), H(0), sym=True, tex="M")
+    g = letter("Gg", H(0), H(0), sym=True, tex="G")
+    root = letter("root", H(0), H(0), sym=True, tex="(E_{L}^{\\top}E_{L})^{1/L}")
+    ax = K.cite(ROOT_UNIQUENESS, K.Implies(K.Eq(g, power(m, DEPTH)), K.Eq(m, root)),
+                "Bhatia, Matrix Analysis (GTM 169), ch. X; Higham, Functions of Matrices "
+                "(SIAM 2008), ch. 7: a PSD matrix has exactly one PSD L-th root")
+    ax = K.inst(ax, letters={"Mg": M1, "Gg": E(DEPTH).T * E(DEPTH)})
+    return K.mp(ax, gram_th)
+
+
+# the linear network and its Jacobian -----------------------------------------------------------
+def network_linear_theorem() -> K.Theorem:
+    """f_1 = W_1 x, f_{l+1} = W_{l+1} f_l, DEF_E1, DEF_E ⊢ ∀ l ≥ 1: f_l(x) = E_l x."""
+    x = letter("x", H(0), 1, tex="x")
+    f = lambda l: letter("f", H(l), 1, idx=sp.sympify(l), tex="f_{{i}}(x)")  # noqa: E731
+    l = sp.Symbol("l", integer=True, positive=True)
+    ind = K.Induction(K.Pred(l, K.Eq(f(l), E(l) * x)), 1)
+    base = _rw(K.sym(K.assume(DEF_E1)), K.assume(K.Eq(f(1), W(1) * x)))
+    m = ind.var
+    s = K.spec(K.assume(K.Forall(LL, 1, K.Eq(f(LL + 1), W(LL + 1) * f(LL)))), m)
+    s = _rw(K.sym(K.spec(K.assume(DEF_E), m)), _rw(K.assume(ind.hyp), s))
+    return ind.conclude(base, s)
+
+
+def jacobian_theorem() -> K.Theorem:
+    """⊢ E(x + εv) = Ex + ε Ev: the directional derivative of x ↦ Ex is Ev at every x."""
+    En = E(DEPTH)
+    x, v = letter("x", H(0), 1, tex="x"), letter("v", H(0), 1, tex="v")
+    return K.by_canon(En * (x + v * EPS), En * x + En * v * EPS)
 
 
 # remainders without balancedness ---------------------------------------------------------------
-def _remainder_letters():
-    h = DIMS["h_{l}"]
-    X = letter("X", h, h, tex="X")
-    Y = letter("Y", h, h, tex="Y")
-    R = lambda m: letter("R", h, h, idx=sp.sympify(m), tex="R_{{i}}")  # noqa: E731
-    return X, Y, R
+def _R(m) -> NCPoly:  # noqa: N802
+    return letter("R", DIMS["h_{a}"], DIMS["h_{a}"], idx=sp.sympify(m), tex="R_{{i}}")
+
+
+_h = DIMS["h_{a}"]
+RX, RY = letter("X", _h, _h, tex="X"), letter("Y", _h, _h, tex="Y")
+_MM = sp.Symbol("m", **_nat)
+R0_DEF = K.Eq(_R(0), NCPoly())
+R_REC = K.Forall(_MM, 0, K.Eq(_R(_MM + 1), RX * _R(_MM) + (RX - RY) * power(RY, _MM)))
 
 
 @cache
-def remainder_lemma() -> dict[str, Verdict]:
-    """``X^m = Y^m + R_m`` for all m >= 0, with ``R_0 = 0``, ``R_{m+1} = X R_m + (X - Y) Y^m``."""
-    X, Y, R = _remainder_letters()
-    m = sp.Symbol("m", integer=True, nonnegative=True)
-    base = check_identity(power(X, 0), power(Y, 0) + R(0), defs=[rule("R_0 = 0", R(0), NCPoly())])
-    ih = rule("IH on m", power(X, J), power(Y, J) + R(J), [J])
-    rec = rule("recursion R_{m+1}", R(J), X * R(J - 1) + (X - Y) * power(Y, J - 1), [J])
-    chain = [power(X, m + 1), X * power(X, m), X * power(Y, m) + X * R(m),
-             power(Y, m + 1) + (X - Y) * power(Y, m) + X * R(m), power(Y, m + 1) + R(m + 1)]
-    step = calc(chain, [None, ih, None, Unfold(rec)])
-    return {"base": base, "step": step}
+def remainder_lemma() -> K.Theorem:
+    """R_0 = 0, R_{m+1} = X R_m + (X − Y)Y^m ⊢ ∀ m ≥ 0: X^m = Y^m + R_m (square X, Y)."""
+    X, Y = RX, RY
+    ind = K.Induction(K.Pred(_MM, K.Eq(power(X, _MM), power(Y, _MM) + _R(_MM))), 0)
+    base = meet(ind.base_goal.lhs, ind.base_goal.rhs, right=[K.assume(R0_DEF)])
+    n = ind.var
+    step = meet(ind.step_goal.lhs, ind.step_goal.rhs, left=[K.assume(ind.hyp)],
+                right=[K.spec(K.assume(R_REC), n)], a_form=X * power(X, n))
+    return ind.conclude(base, step)
 
 
-def remainder_unrolled(max_m: int = 6) -> Verdict:
-    """The recursion unrolls to ``R_m = sum_{j<m} X^j (X - Y) Y^{m-1-j}``: checked for m <= max_m
-    by expansion, and for every m by the index shift ``X T_j^{(m)} = T_{j+1}^{(m+1)}``,
-    ``(X - Y) Y^m = T_0^{(m+1)}``."""
-    X, Y, _ = _remainder_letters()
-    D = X - Y
-    rm = NCPoly()
-    for mm in range(max_m + 1):
-        closed = NCPoly()
-        for j in range(mm):
-            closed = closed + X ** j * D * Y ** (mm - 1 - j)
-        if not check_identity(rm, closed).ok:
-            return Verdict("fails", f"recursion and closed sum differ at m = {mm}")
-        rm = X * rm + D * Y ** mm
-    term = lambda j, m: power(X, j) * D * power(Y, m - 1 - j)  # noqa: E731
-    shift = check_identity(X * term(J, K), term(J + 1, K + 1))
-    first = check_identity(D * power(Y, K), term(0, K + 1))
-    # sum_{j=0}^{m} T_j = T_0 + sum_{j=0}^{m-1} T_{j+1}: split off j = 0, then substitute
-    # j -> j + 1 (summand and limits computed explicitly and compared)
-    f = sp.Function("T")
-    lo, hi = sp.S.Zero, K
-    split_rest = (f(J), lo + 1, hi)
-    shifted = (f(J + 1).subs(J, J - 1), lo + 1, hi - 1 + 1)
-    reindex_ok = all(sp.expand(a - b) == 0 for a, b in zip(split_rest, shifted, strict=True))
-    if shift.ok and first.ok and reindex_ok:
-        return Verdict("holds", f"closed sum equals the recursion for m = 0..{max_m}; for every m:"
-                                " X T_j = T_{j+1}, (X - Y) Y^m = T_0 and the index shift j -> j+1"
-                                " checked")
-    for v in (shift, first):
-        if not v.ok:
-            return v
-    return Verdict("unknown", "index shift not confirmed")
+def _Rl(c, m) -> NCPoly:  # noqa: N802
+    """R_m(X_c, Y_c) with X_c = W_{c+1}ᵀW_{c+1}, Y_c = W_cW_cᵀ (a letter, defined below)."""
+    return letter("R", H(c), H(c), idx=sp.Tuple(c, m), tex="R_{{i}}")
 
 
-def remainder_power_induction() -> dict[str, Verdict]:
-    """``E_l^T (W_l W_l^T)^k E_l = M^{l+k} + Q_{l,k}`` by induction on l, for any weights, with
-    ``Q_{1,k} = 0`` and ``Q_{l+1,k} = Q_{l,k+1} + E_l^T R_{k+1}(W_{l+1}^T W_{l+1}, W_l W_l^T) E_l``.
-    """
-    W1, E, Wl, V, E1, M, defs = _depth_letters()
-    _, _, push1 = pushthrough("W1", "h_{1}", "h_{0}", "W_{1}")
-    _, _, pushv = pushthrough("V", "h_{l+1}", "h_{l}", "W_{l+1}")
-    h0, hl = DIMS["h_{0}"], DIMS["h_{l}"]
-    Q1 = lambda j: letter("Q1", h0, h0, idx=sp.sympify(j), tex="Q_{1,{i}}")  # noqa: E731
-    Ql = lambda j: letter("Ql", h0, h0, idx=sp.sympify(j), tex="Q_{l,{i}}")  # noqa: E731
-    Qn = lambda j: letter("Qn", h0, h0, idx=sp.sympify(j), tex="Q_{l+1,{i}}")  # noqa: E731
-    Rr = lambda j: letter("Rr", hl, hl, idx=sp.sympify(j),  # noqa: E731
-                          tex=r"R_{{i}}(W_{l+1}^{\top}W_{l+1},W_{l}W_{l}^{\top})")
-    base = calc([W1.T * power(W1 * W1.T, K) * W1, power(M, 1 + K) + Q1(K)], [push1],
-                defs=[rule("Q_{1,k} = 0", Q1(J), NCPoly(), [J])])
-    rem = rule("remainder lemma", power(V.T * V, J), power(Wl * Wl.T, J) + Rr(J), [J])
-    ih = rule("IH on l", E.T * power(Wl * Wl.T, J) * E, power(M, LL + J) + Ql(J), [J])
-    qdef = rule("definition of Q_{l+1}", Qn(J), Ql(J + 1) + E.T * Rr(J + 1) * E, [J])
-    chain = [E1.T * power(V * V.T, K) * E1, E.T * V.T * power(V * V.T, K) * V * E,
-             E.T * power(V.T * V, K + 1) * E,
-             E.T * power(Wl * Wl.T, K + 1) * E + E.T * Rr(K + 1) * E,
-             power(M, LL + K + 1) + Ql(K + 1) + E.T * Rr(K + 1) * E,
-             power(M, LL + 1 + K) + Qn(K)]
-    step = calc(chain, [None, pushv, rem, ih, Unfold(qdef)], defs=defs)
-    return {"base": base, "step": step}
+def _Q(l, k) -> NCPoly:  # noqa: N802
+    return letter("Q", H(0), H(0), idx=sp.Tuple(l, k), tex="Q_{{i}}")
 
 
-def remainder_sum_unrolling() -> Verdict:
-    """``Q_{l,k} = sum_{i=1}^{l-1} T(i, l-i+k)`` with ``T(i, m) = E_i^T R_m(X_i, Y_i) E_i``,
-    by induction on l: the empty sum for l = 1, and peeling the last term of the sum for l + 1.
-
-    The terms are added, never multiplied, so a commutative placeholder ``T`` is faithful here.
-    """
-    i = sp.Symbol("i", integer=True, positive=True)
-    T_ = sp.Function("T")
-    claim = lambda l, k: sp.Sum(T_(i, l - i + k), (i, 1, l - 1))  # noqa: E731
-    base_ok = claim(1, K).doit() == 0
-    nxt = claim(LL + 1, K)
-    # peel the last term i = l off the sum for l + 1
-    peeled_rest = sp.Sum(nxt.function, (i, 1, LL - 1))
-    last = nxt.function.subs(i, LL)
-    prev_plus = claim(LL, K + 1)
-    same_summand = sp.expand(peeled_rest.function - prev_plus.function) == 0
-    same_limits = peeled_rest.limits == prev_plus.limits
-    last_ok = sp.expand(last - T_(LL, K + 1)) == 0
-    upper_ok = nxt.limits == ((i, 1, LL),)
-    if base_ok and same_summand and same_limits and last_ok and upper_ok:
-        return Verdict("holds", "Q_{1,k} = empty sum = 0; sum_{i<=l} T(i, l+1-i+k) peels into "
-                                "sum_{i<l} T(i, l-i+(k+1)) + T(l, k+1), matching the recursion "
-                                "of Q; with l = L, k = 0: Q_{L,0} = sum_{i=1}^{L-1} T(i, L-i)")
-    return Verdict("unknown", "the unrolled sum does not match the recursion")
+_C = sp.Symbol("c", integer=True, positive=True)
+XL = lambda c: W(c + 1).T * W(c + 1)  # noqa: E731
+YL = lambda c: W(c) * W(c).T  # noqa: E731
+R0_LAYERS = K.Forall(_C, 1, K.Eq(_Rl(_C, 0), NCPoly()))
+R_LAYERS = K.Forall(_C, 1, K.Forall(_MM, 0, K.Eq(
+    _Rl(_C, _MM + 1), XL(_C) * _Rl(_C, _MM) + (XL(_C) - YL(_C)) * power(YL(_C), _MM))))
+Q1_DEF = K.Forall(K_, 0, K.Eq(_Q(1, K_), NCPoly()))
+Q_DEF = K.Forall(LL, 1, K.Forall(K_, 0, K.Eq(
+    _Q(LL + 1, K_), _Q(LL, K_ + 1) + E(LL).T * _Rl(LL, K_ + 1) * E(LL))))
 
 
-def network_linear_induction() -> dict[str, Verdict]:
-    """``f_l(x) = E_l x`` for every l: f_1(x) = W_1 x; f_{l+1}(x) = W_{l+1} f_l(x)."""
-    h0 = DIMS["h_{0}"]
-    x = letter("x", h0, 1, tex="x")
-    W1 = letter("W1", DIMS["h_{1}"], h0, tex="W_{1}")
-    E = letter("E", DIMS["h_{l}"], h0, tex="E_{l}")
-    V = letter("V", DIMS["h_{l+1}"], DIMS["h_{l}"], tex="W_{l+1}")
-    E1 = letter("F", DIMS["h_{l+1}"], h0, tex="E_{l+1}")
-    f = letter("f", DIMS["h_{l}"], 1, tex="f_{l}(x)")
-    base = check_identity(W1 * x, W1 * x)
-    ih = rule("IH on l", f, E * x)
-    step = calc([V * f, V * E * x, E1 * x], [ih, None],
-                defs=[rule("E_{l+1} = W_{l+1} E_l", E1, V * E)])
-    return {"base": base, "step": step}
+@cache
+def layer_remainder() -> K.Theorem:
+    """R0_LAYERS, R_LAYERS ⊢ ∀ c ≥ 1 ∀ m ≥ 0: (W_{c+1}ᵀW_{c+1})^m = (W_cW_cᵀ)^m + R_{c,m}."""
+    c = _C
+    ind = K.Induction(K.Pred(_MM, K.Eq(power(XL(c), _MM), power(YL(c), _MM) + _Rl(c, _MM))), 0)
+    base = meet(ind.base_goal.lhs, ind.base_goal.rhs,
+                right=[K.spec(K.assume(R0_LAYERS), c)])
+    n = ind.var
+    rec = K.spec(K.spec(K.assume(R_LAYERS), c), n)
+    step = meet(ind.step_goal.lhs, ind.step_goal.rhs, left=[K.assume(ind.hyp)], right=[rec],
+                a_form=XL(c) * power(XL(c), n))
+    return K.gen(ind.conclude(base, step), c, 1)
 
 
-def jacobian_constant() -> Verdict:
-    """``d/de E (x + e v) |_{e=0} = E v`` for all x, v: the Jacobian is E at every x."""
-    h0 = DIMS["h_{0}"]
-    E = letter("E", DIMS["k"], h0, tex="E")
-    x = letter("x", h0, 1, tex="x")
-    v = letter("v", h0, 1, tex="v")
-    fx = E * (x + v * EPS)
-    d = NCPoly({w: sp.diff(c, EPS).subs(EPS, 0) for w, c in fx.terms.items()})
-    return check_identity(d, E * v, instances=_envs([d, E]))
+def remainder_power_theorem() -> K.Theorem:
+    """DEF_E1, DEF_E, Q and R definitions ⊢ ∀ l ≥ 1 ∀ k ≥ 0:
+    E_lᵀ(W_lW_lᵀ)^k E_l = M^{l+k} + Q_{l,k} (no balancedness)."""
+    l = sp.Symbol("l", integer=True, positive=True)
+    pred = K.Pred(l, K.Forall(K_, 0, K.Eq(E(l).T * power(W(l) * W(l).T, K_) * E(l),
+                                          power(M1, l + K_) + _Q(l, K_))))
+    ind = K.Induction(pred, 1)
+    d1 = K.assume(DEF_E1)
+    g0 = ind.base_goal.body
+    b0 = K.by_canon(g0.lhs, g0.lhs)
+    b0 = _rw(push_for(W(1), H(1), H(0), K_), _rw(d1, _rw(K.cong(d1, "transpose"), b0)))
+    base = K.gen(K.trans(_to(b0, g0.rhs - _Q(1, K_)),
+                         K.sym(_rw(K.spec(K.assume(Q1_DEF), K_), K.by_canon(g0.rhs, g0.rhs)))),
+                 K_, 0)
+    m, goal = ind.var, ind.step_goal.body
+    s = _unfold_E(m, K.by_canon(goal.lhs, goal.lhs))
+    s = _rw(push_for(W(m + 1), H(m + 1), H(m), K_), s)
+    s = _rw(K.spec(K.spec(layer_remainder(), m), K_ + 1), s)
+    s = _rw(K.spec(K.assume(ind.hyp), K_ + 1), s)
+    r = _rw(K.spec(K.spec(K.assume(Q_DEF), m), K_), K.by_canon(goal.rhs, goal.rhs))
+    step = K.gen(K.trans(_to(s, r.concl.rhs), K.sym(r)), K_, 0)
+    return ind.conclude(base, step)

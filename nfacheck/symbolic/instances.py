@@ -15,7 +15,7 @@ import sympy as sp
 
 from . import explicit as ex
 from . import linnet as ln
-from .proof import Verdict
+from .crosscheck import Verdict
 
 __all__ = [
     "DEPTHS", "gradient_instances", "imbalance_instances", "agop_instances",

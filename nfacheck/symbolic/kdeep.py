@@ -4,7 +4,6 @@ Each function builds a :class:`nfacheck.symbolic.kernel.Theorem` from the kernel
 returns it with the statement it was meant to prove; the registry (:mod:`nfacheck.theorems.deep`)
 checks the two with :func:`~nfacheck.symbolic.kernel.matches`.
 
-- :func:`pushthrough`: ``W^T (W W^T)^k W = (W^T W)^{k+1}`` for every ``k >= 0`` (induction on k).
 - :func:`suffix_power`: a chain ``W_s, W_{s+1}, ...`` balanced from layer ``s`` on, with
   ``E_s = W_s`` and ``E_{s+j+1} = W_{s+j+1} E_{s+j}``, has, for every ``j, k >= 0``,
   ``E_{s+j}^T (W_{s+j} W_{s+j}^T)^k E_{s+j} = (W_s^T W_s)^{j+1+k}`` (induction on j). With
@@ -20,13 +19,11 @@ from __future__ import annotations
 import sympy as sp
 
 from . import kernel as K
+from .deeplinear import H, W, push_for
 from .freealg import NCPoly, letter, power
 
-__all__ = ["pushthrough", "suffix_power", "gd_recursion", "fact_layer", "rate_nonsingular", "H",
-           "WEYL", "LIPSCHITZ_ROOT", "REMAINDER_RATE"]
-
-#: layer widths as a function of the layer index (positive integers)
-H = sp.Function("h", positive=True, integer=True)
+__all__ = ["suffix_power", "gd_recursion", "fact_layer", "rate_nonsingular", "WEYL",
+           "LIPSCHITZ_ROOT", "REMAINDER_RATE"]
 
 
 def _nat(name: str) -> sp.Symbol:
@@ -45,38 +42,24 @@ def _rw(eq_th: K.Theorem, term: NCPoly) -> tuple[K.Theorem, NCPoly]:
     return th, th.concl.rhs
 
 
-# push-through --------------------------------------------------------------------------------
-def pushthrough(W: NCPoly | None = None, shift: int = 0):
-    """⊢ ∀k ≥ 0. W^T (W W^T)^k W = (W^T W)^{k+1+shift} (``shift != 0`` is a control).
-
-    ``W`` is a one-letter polynomial (default: ``W`` of symbolic shape ``r x c``); the proof is
-    run for each letter it is needed for, rather than instantiated.
-    """
-    if W is None:
-        W = letter("W", sp.Symbol("r", positive=True, integer=True),
-                   sp.Symbol("c", positive=True, integer=True))
-    k = _nat("k")
-    pred = K.Pred(k, K.Eq(W.T * power(W * W.T, k) * W, power(W.T * W, k + 1 + shift)))
-    ind = K.Induction(pred, 0)
-    base = K.by_canon(ind.base_goal.lhs, ind.base_goal.rhs)
-    n = ind.var
-    hyp = K.assume(ind.hyp)
-    goal = ind.step_goal
-    mid = W.T * power(W * W.T, n) * W * W.T * W
-    s1 = K.by_canon(goal.lhs, mid)
-    s2, after = _rw(hyp, mid)
-    s3 = K.by_canon(after, goal.rhs)
-    return ind.conclude(base, _chain(s1, s2, s3), k), pred
-
-
 # the deep NFA of every layer -----------------------------------------------------------------
-def _layer(i):
-    return letter("W", H(i), H(i - 1), idx=i, tex="W_{{i}}")
+_S = sp.Symbol("s", positive=True, integer=True)
 
 
 def _prefix(i):
-    return letter("E", H(i), H(sp.Symbol("s", positive=True, integer=True) - 1), idx=i,
-                  tex="E_{{i}}")
+    """``E^{(s)}_i = W_i ... W_s`` as a letter (h_i x h_{s-1})."""
+    return letter("Es", H(i), H(_S - 1), idx=i, tex="E^{(s)}_{{i}}")
+
+
+def suffix_statement(shift: int = 0, balanced: bool = True):
+    """``(statement, hypotheses)`` of :func:`suffix_power` (cheap: no proof)."""
+    s, j, i = _S, _nat("j"), _nat("i")
+    hyps = [K.Eq(_prefix(s), W(s)),
+            K.Forall(i, 0, K.Eq(_prefix(s + i + 1), W(s + i + 1) * _prefix(s + i)))]
+    if balanced:
+        hyps.append(K.Forall(i, 0, K.Eq(W(s + i + 1).T * W(s + i + 1), W(s + i) * W(s + i).T)))
+    E = _prefix(s + j)
+    return K.Forall(j, 0, K.Eq(E.T * E, power(W(s).T * W(s), j + 1 + shift))), hyps
 
 
 def suffix_power(shift: int = 0, balanced: bool = True):
@@ -87,25 +70,22 @@ def suffix_power(shift: int = 0, balanced: bool = True):
     from the hypotheses ``E_s = W_s``, ``∀j. E_{s+j+1} = W_{s+j+1} E_{s+j}`` and (when
     ``balanced``) ``∀j. W_{s+j+1}^T W_{s+j+1} = W_{s+j} W_{s+j}^T``.
     """
-    s = sp.Symbol("s", positive=True, integer=True)
-    j, k, i = _nat("j"), _nat("k"), _nat("i")
-    Ms = _layer(s).T * _layer(s)
-    hyp_first = K.Eq(_prefix(s), _layer(s))
-    hyp_next = K.Forall(i, 0, K.Eq(_prefix(s + i + 1), _layer(s + i + 1) * _prefix(s + i)))
-    hyp_bal = K.Forall(i, 0, K.Eq(_layer(s + i + 1).T * _layer(s + i + 1),
-                                  _layer(s + i) * _layer(s + i).T))
-    hyps = [hyp_first, hyp_next] + ([hyp_bal] if balanced else [])
+    s, j, k = _S, _nat("j"), _nat("k")
+    Ms = W(s).T * W(s)
+    statement, hyps = suffix_statement(shift, balanced)
+    hyp_first, hyp_next = hyps[0], hyps[1]
+    hyp_bal = hyps[2] if balanced else None
 
     def body(jj):
-        E, W = _prefix(s + jj), _layer(s + jj)
-        return K.Forall(k, 0, K.Eq(E.T * power(W * W.T, k) * E,
+        E, Wj = _prefix(s + jj), W(s + jj)
+        return K.Forall(k, 0, K.Eq(E.T * power(Wj * Wj.T, k) * E,
                                    power(Ms, jj + 1 + k + shift)))
 
     pred = K.Pred(j, body(j))
     ind = K.Induction(pred, 0)
 
     def push_at(idx):
-        return K.spec(pushthrough(_layer(idx))[0], k)
+        return push_for(W(idx), H(idx), H(idx - 1), k)
 
     # base: E_s = W_s, then push-through for W_s
     kk = k
@@ -133,14 +113,13 @@ def suffix_power(shift: int = 0, balanced: bool = True):
     step = K.gen(_chain(*parts, s5, s6), kk, 0)
     th = ind.conclude(base, step, j)
     E = _prefix(s + j)
-    statement = K.Forall(j, 0, K.Eq(E.T * E, power(Ms, j + 1 + shift)))
     at0 = K.spec(K.spec(th, j), 0)  # k = 0; then print the left side as E^T E
     corollary = K.gen(K.trans(K.by_canon(E.T * E, at0.concl.lhs), at0), j, 0)
     return corollary, statement, hyps
 
 
 # gradient descent ----------------------------------------------------------------------------
-def gd_recursion(drift: bool = True):
+def gd_recursion(drift: bool = True, statement_only: bool = False):
     """⊢ the one-step imbalance law of GD (``drift=False`` drops the eta^2 term: a control).
 
     Letters: ``S`` (``W_L ... W_{l+2}``, k x h_{l+1}), ``B = W_{l+1}``, ``A = W_l``,
@@ -165,6 +144,8 @@ def gd_recursion(drift: bool = True):
     if drift:
         rhs = rhs + (g1.T * g1 - g0 * g0.T) * eta**2
     statement = K.Eq(lhs, rhs)
+    if statement_only:
+        return None, statement, [hyp1, hyp0]
     e1, e0 = K.assume(hyp1), K.assume(hyp0)
     l1, x = _rw(e1, lhs)
     l2, x = _rw(K.cong(e1, "transpose"), x)
@@ -184,7 +165,7 @@ def gd_recursion(drift: bool = True):
 
 
 # FACT ----------------------------------------------------------------------------------------
-def fact_layer(factor=1):
+def fact_layer(factor=1, statement_only: bool = False):
     """⊢ FACT for one layer of any net (``factor != 1`` is a control).
 
     Letters: ``W`` (the layer, h_l x h_{l-1}), ``D`` (its output-side gradients
@@ -198,29 +179,30 @@ def fact_layer(factor=1):
     h0, h1 = sp.Symbol("h_0", positive=True, integer=True), sp.Symbol("h_1", positive=True,
                                                                         integer=True)
     lam = sp.Symbol("lambda", positive=True)
-    W, D, X = letter("W", h1, h0, tex="W_l"), letter("D", h1, n, tex=r"\Delta"), letter(
+    Wl, D, X = letter("W", h1, h0, tex="W_l"), letter("D", h1, n, tex=r"\Delta"), letter(
         "X", h0, n, tex="H")
     Q, N = letter("Q", h1, h0, tex=r"\partial\mathcal L/\partial W_l"), letter(
         "N", h0, n, tex=r"\nabla_{h}\ell")
-    hyp_grad = K.Eq(Q, D * X.T / n + W * lam)
-    hyp_in = K.Eq(N, W.T * D)
+    hyp_grad = K.Eq(Q, D * X.T / n + Wl * lam)
+    hyp_in = K.Eq(N, Wl.T * D)
     hyp_stat = K.Eq(Q, NCPoly())
     fact = N * X.T * (-sp.sympify(factor) / (n * lam))
-    statement = K.Eq(W.T * W, fact)
-    g = K.cong(K.assume(hyp_grad), "mul_left", W.T)  # W^T Q = W^T ((1/n) D X^T + lam W)
-    z = K.cong(K.assume(hyp_stat), "mul_left", W.T)  # W^T Q = 0
+    statement = K.Eq(Wl.T * Wl, fact)
+    if statement_only:
+        return None, statement, [hyp_grad, hyp_in, hyp_stat]
+    g = K.cong(K.assume(hyp_grad), "mul_left", Wl.T)  # W^T Q = W^T ((1/n) D X^T + lam W)
+    z = K.cong(K.assume(hyp_stat), "mul_left", Wl.T)  # W^T Q = 0
     zero_form = K.trans(K.sym(g), z)  # W^T((1/n) D X^T + lam W) = 0
     scaled = K.cong(K.cong(zero_form, "scale", 1 / lam), "add",
-                    W.T * D * X.T * (-1 / (n * lam)))
-    left = K.by_canon(W.T * W, scaled.concl.lhs)
-    right = K.by_canon(scaled.concl.rhs, W.T * D * X.T * (-1 / (n * lam)))
+                    Wl.T * D * X.T * (-1 / (n * lam)))
+    left = K.by_canon(Wl.T * Wl, scaled.concl.lhs)
+    right = K.by_canon(scaled.concl.rhs, Wl.T * D * X.T * (-1 / (n * lam)))
     solved = _chain(left, scaled, right)
     back, _ = _rw(K.sym(K.assume(hyp_in)), solved.concl.rhs)
     th = K.trans(solved, back)
     if factor != 1:
         th = K.trans(th, K.by_canon(th.concl.rhs, fact))
     return th, statement, [hyp_grad, hyp_in, hyp_stat]
-
 
 
 # the sharp rate ------------------------------------------------------------------------------
@@ -248,7 +230,7 @@ def rate_symbols() -> dict:
     }
 
 
-def rate_nonsingular(rate_factor=2):
+def rate_nonsingular(rate_factor=2, statement_only: bool = False):
     """⊢ ||G^{1/L} - M||_F <= (C mu^{1/L-1} / L) e^{-2 lambda t} when the limit Gram is
     non-singular (``rate_factor = 4`` asks for e^{-4 lambda t}: a control).
 
@@ -263,13 +245,15 @@ def rate_nonsingular(rate_factor=2):
     e = sp.exp(-2 * lam * K.TIME)
     a = mu ** (sp.Integer(1) / L - 1) / L
     hyps = [K.Le(2 * mu, v["lmin_ML"]), K.Le(C * e, mu)]
+    goal = K.Le(rho, a * C * sp.exp(-rate_factor * lam * K.TIME))
+    statement = K.And((goal, K.Le(mu, v["lmin_G"]), K.Le(mu, v["lmin_ML"])))
+    if statement_only:
+        return None, statement, hyps
     rem = K.cite(REMAINDER_RATE, K.Le(delta, C * e), _REFS[REMAINDER_RATE])
     weyl = K.cite(WEYL, K.Le(v["lmin_ML"] - delta, v["lmin_G"]), _REFS[WEYL])
     lip = K.cite(LIPSCHITZ_ROOT, K.Le(rho, a * delta), _REFS[LIPSCHITZ_ROOT])
     both = K.real_arith(K.Le(mu, v["lmin_G"]),
                         [rem, weyl, K.assume(hyps[0]), K.assume(hyps[1])])
     side = K.real_arith(K.Le(mu, v["lmin_ML"]), [K.assume(hyps[0])])
-    goal = K.Le(rho, a * C * sp.exp(-rate_factor * lam * K.TIME))
     th = K.real_arith(goal, [lip, rem])
-    return K.conj([th, both, side]), K.And((goal, K.Le(mu, v["lmin_G"]),
-                                             K.Le(mu, v["lmin_ML"]))), hyps
+    return K.conj([th, both, side]), statement, hyps

@@ -11,7 +11,7 @@ Propositions (compared after canonicalisation, never as text)
     ``Eq(a, b)`` for free-algebra polynomials (``NCPoly``), trace polynomials or scalar SymPy
     expressions; ``Le(a, b)``/``Lt(a, b)`` for real scalars; ``Forall(var, start, body)`` (every
     integer ``var >= start``); ``Rate(p, q)`` (``dp/dt = q`` along the flow, time ``TIME``);
-    ``Const(p)`` (``p(t) = p(0)`` for every ``t >= 0``); ``And(props)``.
+    ``Const(p)`` (``p(t) = p(0)`` for every ``t >= 0``); ``And(props)``; ``Implies(p, q)``.
 Rules
     ``assume(P)``: P ⊢ P.  ``by_canon(a, b, refute=())``: ⊢ a = b when the canonical forms agree
     (shapes checked; ``refute`` callables may return counter-evidence, which only *refutes*).
@@ -32,7 +32,8 @@ Rules
     ``leibniz(p, rate_ths)``: ⊢ Rate(p, dp/dt) by the ordered Leibniz rule when every letter of
     ``p`` has a proved rate; ``rate_scale(th, f)``: Rate(f p, f' p + f q) for scalar f(t);
     ``rate_congr(th, eq)``: rewrite the rate by a proved equation; ``const_of_zero_rate(th)``:
-    Rate(p, 0) ⊢ Const(p), citing ``ZERO_DERIVATIVE``.  ``conj``/``proj`` for ``And``.
+    Rate(p, 0) ⊢ Const(p), citing ``ZERO_DERIVATIVE``.  ``conj``/``proj`` for ``And``;
+    ``mp(imp, th)`` for ``Implies(premise, concl)`` (cited implications are used this way).
     ``matches(th, conclusion, hypotheses, axioms)``: the registry's check (``None`` if exact).
 
 Guide for theorem authors
@@ -60,7 +61,7 @@ __all__ = [
     "KernelError", "Eq", "Le", "Lt", "Forall", "Rate", "Const", "And", "Pred", "Theorem",
     "TIME", "ZERO_DERIVATIVE", "assume", "by_canon", "sym", "trans", "cong", "inst", "spec",
     "gen", "rewrite", "Induction", "cite", "real_arith", "leibniz", "rate_scale", "rate_congr",
-    "const_of_zero_rate", "conj", "proj", "matches", "key",
+    "const_of_zero_rate", "conj", "proj", "matches", "key", "Implies", "mp",
 ]
 
 TIME = sp.Symbol("t", nonnegative=True)
@@ -119,6 +120,12 @@ class And:
 
 
 @dataclass(frozen=True, eq=False)
+class Implies:
+    premise: object
+    concl: object
+
+
+@dataclass(frozen=True, eq=False)
 class Pred:
     """A predicate ``P(var) = body``; the kernel forms its instances by substitution."""
 
@@ -156,15 +163,21 @@ def key(p, level: int = 0):
         return ("const", _tkey(p.of))
     if isinstance(p, And):
         return ("and", tuple(key(q, level) for q in p.parts))
+    if isinstance(p, Implies):
+        return ("imp", key(p.premise, level), key(p.concl, level))
     raise KernelError("key", f"not a proposition: {type(p).__name__}")
 
 
 # substitution and free symbols ---------------------------------------------------------------
+def _expand(e):
+    return sp.Tuple(*(sp.expand(x) for x in e)) if isinstance(e, sp.Tuple) else sp.expand(e)
+
+
 def _subs_atom(a, s):
     if isinstance(a, Power):
         return Power(tuple(_subs_atom(b, s) for b in a.base), sp.expand(a.exp.subs(s)))
     return replace(a, rows=sp.sympify(a.rows).subs(s), cols=sp.sympify(a.cols).subs(s),
-                   idx=None if a.idx is None else sp.expand(a.idx.subs(s)))
+                   idx=None if a.idx is None else _expand(a.idx.subs(s)))
 
 
 def _subs_term(x, s):
@@ -196,6 +209,8 @@ def _subs_prop(p, s):
         return Forall(p.var, p.start, _subs_prop(p.body, inner))
     if isinstance(p, And):
         return And(tuple(_subs_prop(q, s) for q in p.parts))
+    if isinstance(p, Implies):
+        return Implies(_subs_prop(p.premise, s), _subs_prop(p.concl, s))
     return _map_prop(p, lambda t: _subs_term(t, s))
 
 
@@ -222,6 +237,8 @@ def _prop_symbols(p) -> set:
         return _prop_symbols(p.body) - {p.var}
     if isinstance(p, And):
         return set().union(*(_prop_symbols(q) for q in p.parts))
+    if isinstance(p, Implies):
+        return _prop_symbols(p.premise) | _prop_symbols(p.concl)
     terms = {Eq: ("lhs", "rhs"), Le: ("lhs", "rhs"), Lt: ("lhs", "rhs"), Rate: ("of", "rate"),
              Const: ("of",)}[type(p)]
     return set().union(*(_term_symbols(getattr(p, t)) for t in terms))
@@ -311,7 +328,7 @@ def _zero(d) -> bool:
     if isinstance(d, TracePoly):
         return d.is_zero()
     d = sp.expand(d)
-    return d == 0 or sp.simplify(d) == 0
+    return d == 0 or sp.simplify(d) == 0 or sp.simplify(d.doit()) == 0
 
 
 # rules ---------------------------------------------------------------------------------------
@@ -411,8 +428,9 @@ def _subs_letters(x, letters):
 
 def _letters_of(p) -> dict:
     out: dict = {}
-    if isinstance(p, (Forall, And)):
-        for q in (p.parts if isinstance(p, And) else (p.body,)):
+    if isinstance(p, (Forall, And, Implies)):
+        for q in {And: lambda: p.parts, Forall: lambda: (p.body,),
+                  Implies: lambda: (p.premise, p.concl)}[type(p)]():
             out.update(_letters_of(q))
         return out
 
@@ -444,7 +462,7 @@ def inst(th: Theorem, symbols: Mapping | None = None, letters: Mapping | None = 
     for name, img in letters.items():
         if name not in known:
             raise KernelError("inst", f"no letter {name} in the theorem")
-        a = _subs_atom(known[name], symbols)
+        a = replace(_subs_atom(known[name], symbols), t=False)
         _check_shape(img, "inst")
         shape = img.shape()
         if shape is None or any(sp.simplify(u - v) != 0 for u, v in zip(shape, a.shape,
@@ -471,6 +489,8 @@ def _subs_all_letters(p, letters):
         return Forall(p.var, p.start, _subs_all_letters(p.body, letters))
     if isinstance(p, And):
         return And(tuple(_subs_all_letters(q, letters) for q in p.parts))
+    if isinstance(p, Implies):
+        return Implies(_subs_all_letters(p.premise, letters), _subs_all_letters(p.concl, letters))
     if isinstance(p, (Rate, Const)):
         raise KernelError("inst", "letters of a rate or constancy claim cannot be substituted")
     return _map_prop(p, lambda t: _subs_letters(t, letters))
@@ -674,6 +694,15 @@ def const_of_zero_rate(th: Theorem) -> Theorem:
         raise KernelError("const_of_zero_rate", "the rate is not 0")
     return _thm(th.hyps, Const(c.of), th.axioms | {ZERO_DERIVATIVE}, "const_of_zero_rate",
                 (th,), _ZERO_REF)
+
+
+def mp(imp: Theorem, th: Theorem) -> Theorem:
+    """P ⇒ Q and P ⊢ Q (modus ponens)."""
+    c = _need(imp, Implies, "mp")
+    if not isinstance(th, Theorem) or key(th.concl) != key(c.premise):
+        raise KernelError("mp", "the theorem is not the implication's premise")
+    hyps, axioms = _join([imp, th])
+    return _thm(hyps, c.concl, axioms, "mp", (imp, th))
 
 
 def conj(ths: Sequence[Theorem]) -> Theorem:

@@ -15,7 +15,7 @@ import mpmath
 
 from . import explicit as ex
 from . import linnet as ln
-from .proof import Verdict
+from .crosscheck import Verdict
 
 __all__ = [
     "Lemma", "PSD_ROOT_CONTINUITY", "PSD_ROOT_UNIQUENESS", "COERCIVITY", "SUBMULTIPLICATIVITY",

@@ -1,8 +1,10 @@
-"""What a theorem is in nfacheck: statement, hypotheses, reference, checked proof steps, controls.
+"""What a theorem is in nfacheck: declared conclusion, hypotheses, axioms, proof, controls.
 
-A proof is a list of :class:`Step` results produced by running the proof function; each step says
-whether SymPy (or an explicit instance, or a cited lemma) established it. A control is the same
-machinery pointed at a perturbed claim; it must come back ``refuted`` with evidence.
+A proof returns a :class:`Proof`: the final kernel theorem (:mod:`nfacheck.symbolic.kernel`) and
+the steps to show. The registry calls a theorem ``proved`` only when that kernel theorem is
+exactly the declared conclusion under the declared hypotheses and cited axioms, and no
+cross-check step (explicit or random instances, numeric spot checks) found a counter-instance.
+A control is the same machinery pointed at a perturbed claim; it must come back ``refuted``.
 """
 
 from __future__ import annotations
@@ -12,9 +14,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-__all__ = ["Step", "Control", "ControlResult", "Theorem", "ProofResult", "run_theorem"]
+from ..symbolic import kernel as K
+from ..symbolic import printing as pr
 
-StepKind = Literal["symbolic", "induction", "instance", "random", "lemma"]
+__all__ = ["Step", "Proof", "Control", "ControlResult", "Theorem", "ProofResult", "run_theorem",
+           "kstep"]
+
+StepKind = Literal["symbolic", "induction", "instance", "random", "lemma", "numeric",
+                   "equality", "inequality", "axiom", "rate"]
 Outcome = Literal["holds", "fails", "unknown"]
 
 
@@ -50,10 +57,35 @@ class Step:
     outcome: Outcome
     evidence: str = ""
     reference: str = ""
+    theorem: Any = None  # the kernel theorem a kernel step established
 
     @property
     def ok(self) -> bool:
         return self.outcome == "holds"
+
+
+_RULE_KIND = {"cite": "axiom", "real_arith": "inequality", "induct": "induction",
+              "leibniz": "rate", "rate_scale": "rate", "rate_congr": "rate",
+              "const_of_zero_rate": "rate"}
+
+
+def kstep(description: str, th: K.Theorem, reference: str = "") -> Step:
+    """A step showing a kernel theorem: its sequent (generated from the objects) and its rule."""
+    if not isinstance(th, K.Theorem):
+        raise K.KernelError("step", "a kernel step needs a kernel theorem")
+    kind = _RULE_KIND.get(th.rule, "equality")
+    if kind == "equality" and isinstance(th.concl, (K.Le, K.Lt)):
+        kind = "inequality"
+    return Step(description, pr.sequent_latex(th), kind, "holds",
+                f"kernel: {pr.rule_summary(th)}", reference or pr.axiom_reference(th), th)
+
+
+@dataclass
+class Proof:
+    """What a proof function returns: the final kernel theorem and the steps to show."""
+
+    final: Any
+    steps: list[Step]
 
 
 @dataclass(frozen=True)
@@ -104,18 +136,31 @@ class Theorem:
         Negative controls.
     lemmas
         Names of cited lemmas the proof relies on (also appear as ``lemma`` steps).
+    conclusion, assumptions, axioms
+        The declared kernel proposition, the kernel hypotheses it may use and the names of the
+        axioms it cites; the registry checks the proof's final theorem against them.
     """
 
     id: str
     title: str
     statement: str
-    statement_latex: str
+    statement_prose_latex: str
     hypotheses: tuple[str, ...]
     references: tuple[str, ...]
     method: str
     prove: Callable[[], list[Step]]
     controls: tuple[Control, ...] = ()
     lemmas: tuple[str, ...] = ()
+    conclusion: Any = None
+    assumptions: tuple = ()
+    axioms: tuple[str, ...] = ()
+
+    @property
+    def statement_latex(self) -> str:
+        """Generated from the declared kernel conclusion (the prose LaTeX if none is declared)."""
+        if self.conclusion is None:
+            return self.statement_prose_latex
+        return pr.prop_latex(self.conclusion)
 
 
 @dataclass
@@ -125,6 +170,8 @@ class ProofResult:
     steps: list[Step]
     controls: list[ControlResult]
     seconds: float
+    final: Any = None  # the kernel theorem, when the proof produced one
+    kernel_error: str = ""
 
     @property
     def ok(self) -> bool:
@@ -139,12 +186,18 @@ class ProofResult:
             "statement": t.statement,
             "statement_latex": t.statement_latex,
             "hypotheses": list(t.hypotheses),
+            "kernel_hypotheses": [pr.prop_latex(h) for h in
+                                  (self.final.hypotheses if self.final is not None else ())],
+            "axioms": [{"name": n, "statement": st, "reference": ref}
+                       for n, (st, ref) in pr.axioms_of(self.final).items()]
+            if self.final is not None else [],
+            "kernel": self.kernel_error or ("checked" if self.final is not None else ""),
             "references": list(t.references),
             "method": t.method,
             "seconds": round(self.seconds, 3),
             "steps": [
                 {"description": s.description, "kind": s.kind, "outcome": s.outcome,
-                 "evidence": s.evidence}
+                 "evidence": s.evidence, "latex": s.latex}
                 for s in self.steps
             ],
             "controls": [
@@ -164,25 +217,43 @@ def _verdict(steps: list[Step]) -> tuple[str, str]:
     for s in steps:
         if s.outcome == "unknown":
             return "inconclusive", f"{s.description}: {s.evidence}"
-    return "proved", ""
+    return "holds", ""
 
 
-def _run_steps(fn: Callable[[], list[Step]]) -> list[Step]:
+def _run(fn: Callable[[], Any]) -> tuple[Any, list[Step], str]:
+    """Run a proof or control: (final kernel theorem or None, steps, kernel refusal)."""
     try:
-        return list(fn())
+        out = fn()
+    except K.KernelError as exc:  # the kernel refused a step: nothing is proved
+        return None, [Step("kernel refused a step", "", "symbolic", "unknown", str(exc))], str(exc)
     except Exception as exc:  # a crash decides nothing: record it as unknown
-        return [Step("proof machinery raised", "", "symbolic", "unknown",
-                     f"{type(exc).__name__}: {exc}")]
+        return None, [Step("proof machinery raised", "", "symbolic", "unknown",
+                           f"{type(exc).__name__}: {exc}")], ""
+    if isinstance(out, Proof):
+        return out.final, list(out.steps), ""
+    return None, list(out), ""
 
 
 def run_theorem(theorem: Theorem) -> ProofResult:
-    """Run a theorem's proof and all its controls."""
+    """Run a theorem's proof and all its controls; check the final theorem against the claim."""
     t0 = time.perf_counter()
-    steps = _run_steps(theorem.prove)
+    final, steps, refusal = _run(theorem.prove)
     status, _ = _verdict(steps)
+    if status == "holds":
+        if theorem.conclusion is None or final is None:
+            status, refusal = "inconclusive", "the proof produced no kernel theorem"
+        else:
+            why = K.matches(final, theorem.conclusion, theorem.assumptions, theorem.axioms)
+            status = "proved" if why is None else "inconclusive"
+            refusal = "" if why is None else f"kernel check 'matches' refused: {why}"
+    if refusal and not any(s.evidence == refusal for s in steps):
+        steps.append(Step("the kernel theorem is not the declared statement", "", "symbolic",
+                          "unknown", refusal))
     controls = []
     for c in theorem.controls:
-        csteps = _run_steps(c.attempt)
+        _, csteps, _ = _run(c.attempt)
         cstatus, evidence = _verdict(csteps)
+        cstatus = "proved" if cstatus == "holds" else cstatus
         controls.append(ControlResult(c.claim, cstatus, evidence, csteps))
-    return ProofResult(theorem, status, steps, controls, time.perf_counter() - t0)
+    return ProofResult(theorem, status, steps, controls, time.perf_counter() - t0, final,
+                       refusal)

@@ -13,6 +13,8 @@ import random
 import mpmath
 import sympy as sp
 
+from ..symbolic import kernel as K
+from ..symbolic.freealg import letter
 from ..symbolic.pointwise import decide_zero
 from ..symbolic.spectral import (
     commutes_in_eigenbasis,
@@ -30,7 +32,7 @@ from ..symbolic.spectral import (
     trace_is_cyclic,
 )
 from . import register
-from .base import Control, Step, Theorem
+from .base import Control, Proof, Step, Theorem, kstep
 
 __all__ = ["THEOREM", "THEOREM_SHARP", "prove", "prove_sharp", "exact_sides"]
 
@@ -43,6 +45,37 @@ _REF_FROB = ("Bhatia, Matrix Analysis (GTM 169), ch. IV (unitarily invariant nor
 
 def _comm(A, B):
     return A * B - B * A
+
+
+_N = sp.Symbol("n", positive=True, integer=True)
+_MK, _GK = letter("M", _N, _N, sym=True), letter("G", _N, _N, sym=True)
+_PK = letter("P", _N, _N, sym=True, tex="G^{\\alpha}")
+_CK = sp.Symbol("c", real=True)
+_X, _A, _G2, _MN = (sp.Symbol(name, positive=True) for name in (
+    r"\|[M,G]\|_F", r"\|M-cG^{\alpha}\|_F", r"\|G\|_2", r"\|M\|_F"))
+_FUNC = "functions of G commute with G"
+_FROB = "‖[A,G]‖_F ≤ 2‖A‖_F‖G‖_2"
+_EIG_SUM = "summing the entrywise bound in G's eigenbasis"
+_LI, _LJ, _AT = sp.symbols("lambda_i lambda_j a_ij", real=True)
+
+
+def _kcomm(a, b):
+    return a * b - b * a
+
+
+def _identity_theorem() -> K.Theorem:
+    """⊢ [M, G] = [M − cG^α, G], from the canonical identity and the cited commutation."""
+    commutes = K.cite(_FUNC, K.Eq(_PK * _GK, _GK * _PK), _REF_FUNC)
+    shifted = K.rewrite(commutes, _kcomm(_MK - _PK * _CK, _GK))
+    return K.sym(K.trans(shifted, K.by_canon(shifted.concl.rhs, _kcomm(_MK, _GK))))
+
+
+def _deduction_theorem(k=2) -> K.Theorem:
+    """From the cited ‖[A, G]‖_F ≤ 2‖A‖_F‖G‖_2 (A = M − cG^α): the bound and its relative form."""
+    bound = K.cite(_FROB, K.Le(_X, 2 * _A * _G2), _REF_FROB)
+    k = sp.sympify(k)
+    return K.conj([K.real_arith(K.Le(_X / (k * _G2), _A), [bound]),
+                   K.real_arith(K.Le(_X / (k * _G2 * _MN), _A / _MN), [bound])])
 
 
 def _commutator_identity(B_is_function_of_G: bool = True) -> Step:
@@ -122,30 +155,6 @@ def _frobenius_lemma() -> Step:
         f"{shown} ≤ 2; equality 2 at A = [[0,1],[1,0]], G = diag(1,−1) exactly "
         f"({'confirmed' if tight else 'NOT confirmed'})",
         _REF_FROB)
-
-
-def _deduction_steps(k: int = 2) -> list[Step]:
-    """From ‖[A,G]‖_F ≤ k‖A‖_F‖G‖_2 (k = 2, or 1 for the sharp form) to the bound."""
-    x, t = sp.symbols("x t", nonnegative=True)
-    a, g, m = sp.symbols("a g m", positive=True)
-    # x = ‖[M,G]‖_F = ‖[A,G]‖_F = k a g − t with slack t ≥ 0
-    gap = sp.simplify(a - (k * a * g - t) / (k * g))
-    rel = sp.simplify(a / m - (k * a * g - t) / (k * g * m))
-    ok1 = sp.simplify(gap - t / (k * g)) == 0 and gap.is_nonnegative
-    ok2 = sp.simplify(rel - t / (k * g * m)) == 0 and rel.is_nonnegative
-    kk, kt = ("2", "2") if k == 2 else ("", "")
-    return [
-        Step(f"with A = M − cG^α: ‖[M,G]‖_F = ‖[A,G]‖_F = {kk}‖A‖_F‖G‖_2 − t for some t ≥ 0, so "
-             f"‖A‖_F − ‖[M,G]‖_F/({kk}‖G‖_2) = t/({kk}‖G‖_2) ≥ 0 (‖G‖_2 > 0 as G ≠ 0)",
-             r"\|M-cG^\alpha\|_F - \frac{\|[M,G]\|_F}{" + kt + r"\|G\|_2} = \frac{t}{" + kt
-             + r"\|G\|_2}\ge 0",
-             "symbolic", "holds" if ok1 else "unknown", f"gap simplifies to {gap}"),
-        Step(f"relative version: dividing by ‖M‖_F > 0, min_c ‖M − cG^α‖_F/‖M‖_F ≥ "
-             f"‖[M,G]‖_F/({kk}‖G‖_2‖M‖_F)",
-             r"\min_c\frac{\|M-cG^\alpha\|_F}{\|M\|_F}\ge\frac{\|[M,G]\|_F}{" + kt
-             + r"\|G\|_2\|M\|_F}",
-             "symbolic", "holds" if ok2 else "unknown", f"relative gap simplifies to {rel}"),
-    ]
 
 
 def _two_by_two_step() -> Step:
@@ -241,10 +250,23 @@ def _converse_step() -> Step:
         f"min_c ‖M − cG‖_F² = {dmin} at c = {cstar} (exact)")
 
 
-def prove() -> list[Step]:
+def prove() -> Proof:
     """The obstruction for all sizes, c and α > 0, layered."""
-    return [_commutator_identity(), _function_commutes_lemma(), _frobenius_lemma(),
-            *_deduction_steps(), _two_by_two_step(), _random_step()]
+    ident, ded = _identity_theorem(), _deduction_theorem()
+    return Proof(K.conj([ident, ded]), [
+        kstep("[M, G] = [M − cP, G] + c[P, G] for n×n letters (symbolic n, canonical form); with "
+              "P = G^α the cited commutation PG = GP rewrites the last term to 0", ident),
+        _function_commutes_lemma(), _frobenius_lemma(),
+        kstep("with A = M − cG^α and ‖[M,G]‖_F = ‖[A,G]‖_F (the identity): from the cited "
+              "‖[A,G]‖_F ≤ 2‖A‖_F‖G‖_2 and ‖G‖_2, ‖M‖_F > 0, real arithmetic (z3) gives the "
+              "bound and its relative form", ded),
+        _two_by_two_step(), _random_step()])
+
+
+def _conclusion(k=2):
+    k = sp.sympify(k)
+    return K.And((K.Eq(_kcomm(_MK, _GK), _kcomm(_MK - _PK * _CK, _GK)),
+                  K.And((K.Le(_X / (k * _G2), _A), K.Le(_X / (k * _G2 * _MN), _A / _MN)))))
 
 
 _SWAP = sp.Matrix([[0, 1], [1, 0]])
@@ -271,7 +293,7 @@ THEOREM = register(Theorem(
         "for M ≠ 0 also min_c ‖M − cG^α‖_F/‖M‖_F ≥ ‖[M,G]‖_F/(2‖G‖_2‖M‖_F), a lower bound on "
         "the relative NFA residual for every exponent."
     ),
-    statement_latex=(
+    statement_prose_latex=(
         r"\forall c\in\mathbb R,\ \alpha>0:\quad \|M-cG^\alpha\|_F \ge "
         r"\frac{\|MG-GM\|_F}{2\,\|G\|_2}"
     ),
@@ -285,7 +307,9 @@ THEOREM = register(Theorem(
            "explicit 2×2; random rational instances",
     prove=prove,
     controls=CONTROLS,
-    lemmas=("functions of G commute with G", "‖[A,G]‖_F ≤ 2‖A‖_F‖G‖_2"),
+    lemmas=(_FUNC, _FROB),
+    conclusion=_conclusion(),
+    axioms=(_FUNC, _FROB),
 ))
 
 
@@ -366,11 +390,28 @@ def _spread_fails_for_indefinite() -> Step:
                 f"excess (λ_j − λ_i)² − ‖G‖_2² at λ = 1, −1, ‖G‖_2 = 1: {ev}")
 
 
-def prove_sharp() -> list[Step]:
+_SPECTRUM = (K.Le(0, _LI), K.Le(_LI, _G2), K.Le(0, _LJ), K.Le(_LJ, _G2))
+
+
+def _sharp_theorem() -> K.Theorem:
+    entry = K.real_arith(K.Le(_AT**2 * (_LJ - _LI) ** 2, _G2**2 * _AT**2),
+                         [K.assume(h) for h in _SPECTRUM])
+    summed = K.cite(_EIG_SUM, K.Implies(entry.concl, K.Le(_X**2, _G2**2 * _A**2)),
+                    "in G's eigenbasis ([Ã,Λ])_ij = ã_ij(λ_j − λ_i) and ‖QBQᵀ‖_F = ‖B‖_F "
+                    "(checked below); sum the entrywise bound over i, j")
+    return K.real_arith(K.Le(_X / _G2, _A), [K.mp(summed, entry)])
+
+
+def prove_sharp() -> Proof:
     """The constant-1 bound for PSD G, every size."""
-    return [_commutator_identity(), _function_commutes_lemma(), *_sharp_lemma_steps(),
-            *_deduction_steps(1), _sharp_spot_check(), _random_step(factor=1, seed=15),
-            _sharp_tight_step()]
+    ident, sharp = _identity_theorem(), _sharp_theorem()
+    return Proof(K.conj([ident, sharp]), [
+        kstep("[M, G] = [M − cG^α, G] (canonical identity and the cited commutation)", ident),
+        _function_commutes_lemma(), *_sharp_lemma_steps(),
+        kstep("for eigenvalues λ_i, λ_j ∈ [0, ‖G‖_2] (G PSD): ã²(λ_j − λ_i)² ≤ ‖G‖_2²ã² (z3); "
+              "summed in G's eigenbasis (cited, the eigenbasis identities checked above) "
+              "‖[A,G]‖_F² ≤ ‖G‖_2²‖A‖_F², hence ‖[M,G]‖_F/‖G‖_2 ≤ ‖M − cG^α‖_F (z3)", sharp),
+        _sharp_spot_check(), _random_step(factor=1, seed=15), _sharp_tight_step()])
 
 
 SHARP_CONTROLS = (
@@ -391,7 +432,7 @@ THEOREM_SHARP = register(Theorem(
         "twice the bound of nfa-commutator-obstruction; the constant 1 is attained, and it "
         "fails for indefinite symmetric G (where 2 is sharp)."
     ),
-    statement_latex=(
+    statement_prose_latex=(
         r"\forall c\in\mathbb R,\ \alpha>0:\quad \|M-cG^\alpha\|_F \ge "
         r"\frac{\|MG-GM\|_F}{\|G\|_2}\quad (G\succeq 0)"
     ),
@@ -404,5 +445,9 @@ THEOREM_SHARP = register(Theorem(
            "(symbolic n); tight 2×2; random rational instances",
     prove=prove_sharp,
     controls=SHARP_CONTROLS,
-    lemmas=("functions of G commute with G",),
+    lemmas=(_FUNC, _EIG_SUM),
+    conclusion=K.And((K.Eq(_kcomm(_MK, _GK), _kcomm(_MK - _PK * _CK, _GK)),
+                      K.Le(_X / _G2, _A))),
+    assumptions=_SPECTRUM,
+    axioms=(_FUNC, _EIG_SUM),
 ))

@@ -1,10 +1,9 @@
 """The deep NFA for every layer, FACT for every layer, GD's imbalance law, the sharp NFA rate.
 
-Each core identity is proved by the kernel (:mod:`nfacheck.symbolic.kdeep`); a step here reports
-``holds`` only when the kernel returned a theorem whose conclusion, hypotheses and axioms match
-the declared statement (:func:`nfacheck.symbolic.kernel.matches`), and prints that conclusion.
-Controls run the same kernel proof with one thing changed (the kernel refuses it, which alone is
-only inconclusive) and then exhibit an exact counter-instance.
+Each core identity is proved by the kernel (:mod:`nfacheck.symbolic.kdeep`); the registry checks
+the final kernel theorem against the declared conclusion, hypotheses and axioms. Controls run the
+same kernel proof with one thing changed (the kernel refuses it, which alone is only
+inconclusive) and then exhibit an exact counter-instance.
 """
 
 from __future__ import annotations
@@ -15,19 +14,19 @@ from collections.abc import Callable
 
 import sympy as sp
 
-from ..symbolic import deeplinear as dl
 from ..symbolic import instances as inst
 from ..symbolic import kdeep as kd
 from ..symbolic import kernel as K
 from ..symbolic import lemmas as lm
-from ..symbolic.proof import Verdict
+from ..symbolic.crosscheck import Verdict
+from ..symbolic.deeplinear import EPS, H
+from ..symbolic.freealg import letter
 from . import register
-from .base import Control, Step, Theorem
+from .base import Control, Proof, Step, Theorem, kstep
 from .linear import REFS, step
-from .linear_power import root_uniqueness_step
 
 __all__ = ["DEEP_NFA_LAYERWISE", "GD_IMBALANCE_RECURSION", "FACT_ALL_LAYERS",
-           "NFA_RATE_NONSINGULAR", "kernel_step", "prop_latex"]
+           "NFA_RATE_NONSINGULAR"]
 
 REFS_DEEP = {
     "beaglehole": "Beaglehole, Radhakrishnan, Pandit, Belkin, Mechanism of feature learning in "
@@ -37,51 +36,6 @@ REFS_DEEP = {
     "arora19": "Arora, Cohen, Golowich, Hu (2019), A convergence analysis of gradient descent for "
                "deep linear neural networks, ICLR",
 }
-
-
-# the bridge from kernel theorems to registry steps -------------------------------------------
-def _term_latex(x) -> str:
-    return x.latex() if hasattr(x, "latex") else sp.latex(x)
-
-
-def prop_latex(p) -> str:
-    """LaTeX of a kernel proposition (the printed statement comes from the conclusion object)."""
-    if isinstance(p, K.Forall):
-        return rf"\forall {sp.latex(p.var)}\ge {p.start}:\ " + prop_latex(p.body)
-    if isinstance(p, K.And):
-        return r",\quad ".join(prop_latex(q) for q in p.parts)
-    op = {K.Eq: "=", K.Le: r"\le", K.Lt: "<"}[type(p)]
-    return f"{_term_latex(p.lhs)} {op} {_term_latex(p.rhs)}"
-
-
-def _rules(th: K.Theorem) -> int:
-    seen, todo = set(), [th]
-    while todo:
-        t = todo.pop()
-        if id(t) not in seen:
-            seen.add(id(t))
-            todo.extend(t.premises)
-    return len(seen)
-
-
-def kernel_step(description: str, build: Callable, kind: str = "symbolic",
-                axioms: tuple[str, ...] = ()) -> Step:
-    """Run ``build() -> (theorem, statement, hypotheses)`` and report it as a registry step."""
-    try:
-        th, statement, hyps = build()
-    except K.KernelError as exc:
-        return Step(description, "", kind, "unknown", str(exc))
-    bad = K.matches(th, statement, hyps, axioms)
-    if bad:
-        return Step(description, prop_latex(statement), kind, "unknown", bad)
-    hyp_tex = [prop_latex(h) for h in th.hypotheses]
-    latex = prop_latex(th.concl)
-    if hyp_tex:
-        latex = r"\text{from }" + r";\ ".join(hyp_tex) + "\n\n" + latex
-    cited = ", ".join(sorted(th.axioms)) or "none"
-    return Step(description, latex, kind, "holds",
-                f"kernel theorem ({_rules(th)} rule applications, last rule {th.rule}); "
-                f"hypotheses: {len(th.hyps)}; cited axioms: {cited}")
 
 
 def _refused(description: str, build: Callable, kind: str = "symbolic") -> Step:
@@ -98,28 +52,39 @@ _SUFFIX_TEX = (r"S_l = W_L\cdots W_l,\quad S_l^{\top}S_l = (W_l^{\top}W_l)^{L-l+
                r"\ \Longrightarrow\ W_l^{\top}W_l = G_l^{1/(L-l+1)}")
 
 
-def _sub_agop() -> Step:
-    return step("theorem agop-linear on the sub-network x -> S_l x from layer l on: its Jacobian "
-                "with respect to the layer input is S_l at every point, so its AGOP is "
-                "G_l = S_l^T S_l", r"G_l = S_l^{\top}S_l", "symbolic", dl.jacobian_constant())
+def _sub_jacobian(statement_only: bool = False):
+    """⊢ S(h + eps v) = S h + eps S v for the sub-network h -> S h from layer s on: its Jacobian
+    w.r.t. the layer input is S at every point, so its AGOP is S^T S."""
+    S = letter("Es", H(sp.Symbol("L", positive=True, integer=True)),
+               H(sp.Symbol("s", positive=True, integer=True) - 1), tex="S_{s}")
+    h, v = (letter(x, H(sp.Symbol("s", positive=True, integer=True) - 1), 1, tex=x)
+            for x in ("h", "v"))
+    statement = K.Eq(S * (h + v * EPS), S * h + S * v * EPS)
+    return statement if statement_only else K.by_canon(statement.lhs, statement.rhs)
 
 
-def _layerwise_steps() -> list[Step]:
-    return [
-        kernel_step("push-through lemma W^T (W W^T)^k W = (W^T W)^{k+1} for every k >= 0 "
-                    "(kernel induction on k)",
-                    lambda: (lambda th, pred: (th, K.Forall(th.concl.var, 0, pred.body), []))(
-                        *kd.pushthrough()), "induction"),
-        kernel_step("kernel induction on j = L - s for a chain balanced from layer s on, with "
-                    "E_{s+j} = W_{s+j} ... W_s and symbolic s, j, k: for every layer s of "
-                    "every depth, E_{s+j}^T E_{s+j} = (W_s^T W_s)^{j+1}",
-                    kd.suffix_power, "induction"),
-        _sub_agop(),
-        root_uniqueness_step(),
+def _layerwise_conclusion():
+    return K.And((kd.suffix_statement()[0], _sub_jacobian(True)))
+
+
+def _layerwise_steps() -> Proof:
+    suffix, _, _ = kd.suffix_power()
+    jac = _sub_jacobian()
+    return Proof(K.conj([suffix, jac]), [
+        kstep("kernel induction on j = L - s for a chain balanced from layer s on, with "
+              "E^(s)_{s+j} = W_{s+j} ... W_s and symbolic s, j, k (the strengthened hypothesis "
+              "E^T (W W^T)^k E = M_s^{j+1+k}; push-through for W_{s+j+1} as an instance of the "
+              "lemma, balancedness inside the power): for every layer s of every depth "
+              "L = s + j, S_s^T S_s = (W_s^T W_s)^{L-s+1}", suffix),
+        kstep("the sub-network h -> S_s h is linear: its Jacobian w.r.t. the layer input is S_s "
+              "at every point, so its AGOP is G_s = S_s^T S_s", jac),
+        step("lemma (uniqueness of the PSD root): M_s^{L-s+1} = G_s with M_s PSD gives "
+             "M_s = G_s^{1/(L-s+1)}", r"M\succeq 0,\ M^{m}=G\ \Longrightarrow\ M=G^{1/m}",
+             "lemma", lm.check_root_uniqueness(), lm.PSD_ROOT_UNIQUENESS.reference),
         step("explicit balanced chains, L = 2..5 (the case l = 1; every suffix is such a chain)",
              r"S_1^{\top}S_1 = (W_1^{\top}W_1)^{L}", "random",
              inst.balanced_power_instances(symbolic=False)),
-    ]
+    ])
 
 
 DEEP_NFA_LAYERWISE = register(Theorem(
@@ -130,8 +95,10 @@ DEEP_NFA_LAYERWISE = register(Theorem(
               "the AGOP G_l of the sub-network x -> S_l x to the power 1/(L-l+1). For every "
               "depth L and layer l; l = 1 is nfa-linear-balanced (along a balanced flow with "
               "lambda = 0 the hypothesis holds at every t, by balancedness).",
-    statement_latex=r"D_j = 0\ (j\ge l)\ \Longrightarrow\ W_l^{\top}W_l = "
-                    r"\big((W_L\cdots W_l)^{\top}(W_L\cdots W_l)\big)^{1/(L-l+1)}",
+    statement_prose_latex=r"D_j = 0\ (j\ge l)\ \Longrightarrow\ W_l^{\top}W_l = "
+                          r"\big((W_L\cdots W_l)^{\top}(W_L\cdots W_l)\big)^{1/(L-l+1)}",
+    conclusion=_layerwise_conclusion(),
+    assumptions=tuple(kd.suffix_statement()[1]),
     hypotheses=("f(x) = W_L ... W_1 x, any depth L >= 1, widths and layer l",
                 "W_{j+1}^T W_{j+1} = W_j W_j^T for j = l .. L-1"),
     references=(REFS_DEEP["beaglehole"], REFS["tansley"], REFS["arora18"], REFS["bhatia"]),
@@ -192,15 +159,16 @@ def _gd_instances(drift: bool = True) -> Verdict:
                             "lambda = 1/5: D_l after one exact GD step equals the law, every l")
 
 
-def _gd_steps() -> list[Step]:
-    return [
-        kernel_step("one GD step W <- (1 - eta lam) W - eta g with the data gradients of "
-                    "gradient-linear (g_{l+1} = S^T R P^T W_l^T, g_l = W_{l+1}^T S^T R P^T, "
-                    "so W_{l+1}^T g_{l+1} = g_l W_l^T and the first-order terms cancel); S and P "
-                    "are abstract, so this is every layer of every depth", kd.gd_recursion),
+def _gd_steps() -> Proof:
+    th, _, _ = kd.gd_recursion()
+    return Proof(th, [
+        kstep("one GD step W <- (1 - eta lam) W - eta g with the data gradients of "
+              "gradient-linear (g_{l+1} = S^T R P^T W_l^T, g_l = W_{l+1}^T S^T R P^T, so "
+              "W_{l+1}^T g_{l+1} = g_l W_l^T and the first-order terms cancel); S and P are "
+              "abstract, so this is every layer of every depth", th),
         step("exact GD steps on random rational nets", r"D_l' = a^2 D_l + \eta^2(\cdots)",
              "random", _gd_instances()),
-    ]
+    ])
 
 
 GD_IMBALANCE_RECURSION = register(Theorem(
@@ -211,8 +179,10 @@ GD_IMBALANCE_RECURSION = register(Theorem(
               "gradient, full batch or mini-batch) on a linear network changes every imbalance "
               "exactly to D_l' = (1 - eta lambda)^2 D_l + eta^2 (g_{l+1}^T g_{l+1} - g_l g_l^T), "
               "for every layer and depth.",
-    statement_latex=r"D_l' = (1-\eta\lambda)^2 D_l + \eta^2\left(g_{l+1}^{\top}g_{l+1} - "
-                    r"g_lg_l^{\top}\right)",
+    statement_prose_latex=r"D_l' = (1-\eta\lambda)^2 D_l + \eta^2\left(g_{l+1}^{\top}"
+                          r"g_{l+1} - g_lg_l^{\top}\right)",
+    conclusion=kd.gd_recursion(statement_only=True)[1],
+    assumptions=tuple(kd.gd_recursion(statement_only=True)[2]),
     hypotheses=("f(x) = W_L ... W_1 x, any depth and widths",
                 "g_l = S_l^T R P_l^T (theorem gradient-linear; R = (1/n)(E X - Y) X^T)"),
     references=(REFS_DEEP["arora19"], REFS["arora18"]),
@@ -247,15 +217,16 @@ def _stationary_instance(factor=1, output_side: bool = False) -> Verdict:
                             f"lambda = 1/10: W^T W - claim = {(lhs - rhs).tolist()}")
 
 
-def _fact_steps() -> list[Step]:
-    return [
-        kernel_step("for any layer of any network and any differentiable sigma: dL/dW_l = "
-                    "(1/n) Delta H^T + lambda W_l and grad_{h_{l-1}} l_i = W_l^T delta_i (both "
-                    "because layer l sees W_l and its input only through z_l = W_l h_{l-1}); "
-                    "multiply by W_l^T, use dL/dW_l = 0, solve for W_l^T W_l", kd.fact_layer),
+def _fact_steps() -> Proof:
+    th, _, _ = kd.fact_layer()
+    return Proof(th, [
+        kstep("for any layer of any network and any differentiable sigma: dL/dW_l = "
+              "(1/n) Delta H^T + lambda W_l and grad_{h_{l-1}} l_i = W_l^T delta_i (both because "
+              "layer l sees W_l and its input only through z_l = W_l h_{l-1}); multiply by "
+              "W_l^T, use dL/dW_l = 0, solve for W_l^T W_l", th),
         step("an exact stationary layer", r"W^{\top}W = -\tfrac{1}{n\lambda}\sum_i"
              r"\nabla_h\ell_i\,h_i^{\top}", "instance", _stationary_instance()),
-    ]
+    ])
 
 
 FACT_ALL_LAYERS = register(Theorem(
@@ -266,9 +237,11 @@ FACT_ALL_LAYERS = register(Theorem(
               "differentiable activation and every layer l, W_l^T W_l = -(1/(n lambda)) sum_i "
               "(grad_{h_{l-1}} l_i) h_{l-1}(x_i)^T, where h_{l-1} is the layer's input "
               "(h_0 = x) and the gradient is taken with respect to it.",
-    statement_latex=r"\nabla_{W}\mathcal L = 0\ \Longrightarrow\ W_l^{\top}W_l = "
-                    r"-\frac{1}{n\lambda}\sum_{i=1}^{n}\nabla_{h_{l-1}}\ell_i\;h_{l-1}(x_i)^{\top}"
-                    r"\quad\forall l",
+    statement_prose_latex=r"\nabla_{W}\mathcal L = 0\ \Longrightarrow\ W_l^{\top}W_l = "
+                          r"-\frac{1}{n\lambda}\sum_{i=1}^{n}\nabla_{h_{l-1}}\ell_i\;"
+                          r"h_{l-1}(x_i)^{\top}\quad\forall l",
+    conclusion=kd.fact_layer(statement_only=True)[1],
+    assumptions=tuple(kd.fact_layer(statement_only=True)[2]),
     hypotheses=("any depth, widths and differentiable sigma; lambda > 0",
                 "stationary point: dL/dW_l = 0 for every l"),
     references=(REFS_DEEP["boix"],),
@@ -333,17 +306,17 @@ def _flow_rate(rate_factor: int = 2) -> Verdict:
 _RATE_AXIOMS = (kd.REMAINDER_RATE, kd.WEYL, kd.LIPSCHITZ_ROOT)
 
 
-def _rate_steps() -> list[Step]:
-    return [
-        kernel_step("from the remainder rate delta <= C e^{-2 lambda t}, Weyl (lambda_min(G) >= "
-                    "lambda_min(M^L) - delta, so G >= mu I once C e^{-2 lambda t} <= mu and "
-                    "M^L >= 2 mu I, which a non-singular limit Gram gives for large t) and the "
-                    "Lipschitz bound of x^(1/L) on [mu, oo): ||G^{1/L} - M||_F <= (C mu^{1/L-1}/L)"
-                    " e^{-2 lambda t} (real arithmetic by z3)",
-                    kd.rate_nonsingular, "symbolic", _RATE_AXIOMS),
-        step("numeric cross-check on a flow with a non-singular limit", "", "random",
+def _rate_steps() -> Proof:
+    th, _, _ = kd.rate_nonsingular()
+    return Proof(th, [
+        kstep("from the remainder rate delta <= C e^{-2 lambda t}, Weyl (lambda_min(G) >= "
+              "lambda_min(M^L) - delta, so G >= mu I once C e^{-2 lambda t} <= mu and "
+              "M^L >= 2 mu I, which a non-singular limit Gram gives for large t) and the "
+              "Lipschitz bound of x^(1/L) on [mu, oo): ||G^{1/L} - M||_F <= (C mu^{1/L-1}/L) "
+              "e^{-2 lambda t} (real arithmetic by z3)", th),
+        step("numeric cross-check on a flow with a non-singular limit", "", "numeric",
              _flow_rate()),
-    ]
+    ])
 
 
 NFA_RATE_NONSINGULAR = register(Theorem(
@@ -355,8 +328,11 @@ NFA_RATE_NONSINGULAR = register(Theorem(
               " e^{-2 lambda t} for all large t, where M(t)^L >= 2 mu I eventually and C is the "
               "constant of the explicit remainder: the rate is e^{-2 lambda t}, not only the "
               "e^{-2 lambda t / L} of the Hoelder bound. Proved (not refuted).",
-    statement_latex=r"\lambda_{\min}(M_\infty) > 0\ \Longrightarrow\ \|G^{1/L} - M\|_F \le "
-                    r"\frac{C\mu^{1/L-1}}{L}\,e^{-2\lambda t}\quad (t \text{ large})",
+    statement_prose_latex=r"\lambda_{\min}(M_\infty) > 0\ \Longrightarrow\ \|G^{1/L} - M\|_F "
+                          r"\le \frac{C\mu^{1/L-1}}{L}\,e^{-2\lambda t}\quad (t \text{ large})",
+    conclusion=kd.rate_nonsingular(statement_only=True)[1],
+    assumptions=tuple(kd.rate_nonsingular(statement_only=True)[2]),
+    axioms=_RATE_AXIOMS,
     hypotheses=("f(x) = W_L ... W_1 x, gradient flow, lambda > 0, any init",
                 "M(t) -> M_inf with M_inf non-singular; so M(t)^L >= 2 mu I for t >= t_0",
                 "t large enough that C e^{-2 lambda t} <= mu"),
@@ -367,7 +343,7 @@ NFA_RATE_NONSINGULAR = register(Theorem(
         Control("rate e^{-4 lambda t}", lambda: [
             _refused("the same real arithmetic for C' e^{-4 lambda t}",
                      lambda: kd.rate_nonsingular(4)),
-            step("the dps-30 flow", "", "random", _flow_rate(4))]),
+            step("the dps-30 flow", "", "numeric", _flow_rate(4))]),
     ),
     lemmas=_RATE_AXIOMS,
 ))

@@ -13,6 +13,7 @@ import random
 import sympy as sp
 
 from ..activations import ACTIVATIONS
+from ..symbolic import kernel as K
 from ..symbolic.pointwise import (
     decide_zero,
     forward,
@@ -24,7 +25,7 @@ from ..symbolic.pointwise import (
     weight_matrices,
 )
 from . import register
-from .base import Control, Step, Theorem
+from .base import Control, Proof, Step, Theorem, kstep
 
 __all__ = [
     "THEOREM", "prove", "unit_rate", "homogeneity_residual", "rates_at", "rates_at_random_point",
@@ -32,6 +33,38 @@ __all__ = [
 
 _SIGMA, _DSIGMA = sp.Function("sigma"), sp.Function("dsigma")
 _SLOPE = sp.Rational(ACTIVATIONS["leaky_relu"].params["slope"])
+
+
+_Z, _EPS, _S = sp.Symbol("z"), sp.Symbol("epsilon"), sp.Symbol("s")
+_PHI = sp.Function("phi")
+_DS = sp.Derivative(_SIGMA(_Z), _Z)
+_DELTA = sp.Subs(sp.Derivative(_PHI(_S), _S), _S, _SIGMA(_Z))
+_HOMOGENEOUS = K.Eq(_SIGMA(_Z), _Z * _DS)
+_UNIT_RATE = "gradient flow of one unit's weights"
+_RATE = sp.Symbol(r"\tfrac{d}{dt}(\|u\|^2-\|v\|^2)", real=True)
+_I, _NS = sp.Symbol("i", integer=True, positive=True), sp.Symbol("n", integer=True, positive=True)
+_SUMMAND = sp.Function("delta")(_I) * (sp.Function("z")(_I) * sp.Function("dsigma")(
+    sp.Function("z")(_I)) - _SIGMA(sp.Function("z")(_I)))
+
+
+def _per_sample() -> K.Theorem:
+    """⊢ d/dε[φ(σ((1+ε)z)) − φ((1+ε)σ(z))]₀ = δ(zσ′(z) − σ(z)), then 0 under homogeneity."""
+    lhs = sp.Subs(sp.Derivative(_PHI(_SIGMA((1 + _EPS) * _Z)) - _PHI((1 + _EPS) * _SIGMA(_Z)),
+                                _EPS), _EPS, 0)
+    red = K.by_canon(lhs, _DELTA * (_Z * _DS - _SIGMA(_Z)))
+    zero = K.real_arith(K.Eq(_DELTA * (_Z * _DS - _SIGMA(_Z)), 0), [K.assume(_HOMOGENEOUS)])
+    rate = K.cite(_UNIT_RATE, K.Eq(_RATE, -2 * sp.Sum(_SUMMAND, (_I, 1, _NS)) / _NS),
+                  "Du, Hu, Lee (2018): d/dt‖u‖² = −2uᵀ∇_uℒ = −2 d/dε ℒ((1+ε)u, v)|₀ (Euler, "
+                  "the definition of the gradient), likewise for v; per sample the difference "
+                  "is the reduction above with φ_i(s) = Φ_i(r_i + vs)")
+    return K.conj([rate, red, zero])
+
+
+_HOM_CONCLUSION = K.And((
+    K.Eq(_RATE, -2 * sp.Sum(_SUMMAND, (_I, 1, _NS)) / _NS),
+    K.Eq(sp.Subs(sp.Derivative(_PHI(_SIGMA((1 + _EPS) * _Z)) - _PHI((1 + _EPS) * _SIGMA(_Z)),
+                               _EPS), _EPS, 0), _DELTA * (_Z * _DS - _SIGMA(_Z))),
+    K.Eq(_DELTA * (_Z * _DS - _SIGMA(_Z)), 0)))
 
 
 def _abstract_steps() -> list[Step]:
@@ -303,14 +336,19 @@ def _random_step(name: str, seed: int = 7, nets=_PROOF_NETS, **kw) -> Step:
         "random", outcome, "; ".join(ev for _, ev in results))
 
 
-def prove() -> list[Step]:
+def prove() -> Proof:
     """Neuron-wise balancedness for every layer, depth and width, layered."""
-    steps = _abstract_steps()
+    th = _per_sample()
+    steps = [kstep("the unit's rate is −(2/n) Σ_i δ_i(z_iσ′(z_i) − σ(z_i)) (cited: gradient flow "
+                   "and Euler's identity); the per-sample reduction by SymPy (σ, φ undefined); "
+                   "under σ(z) = zσ′(z) the summand is 0 (z3), so every summand and the rate "
+                   "vanish", th)]
+    steps += _abstract_steps()
     steps += [_homogeneity_step(a) for a in ("linear", "relu", "leaky_relu")]
     steps.append(_instance_step((2, 2, 1), 2))
     steps.append(_instance_step((2, 2, 2, 1), 2))
     steps += [_random_step(a) for a in ("relu", "leaky_relu")]
-    return steps
+    return Proof(th, steps)
 
 
 CONTROLS = (
@@ -333,7 +371,7 @@ THEOREM = register(Theorem(
         "gradient flow, for every hidden layer l and unit j, ‖W_l[j,:]‖² − ‖W_{l+1}[:,j]‖² is "
         "constant in time, for every depth and width."
     ),
-    statement_latex=(
+    statement_prose_latex=(
         r"\sigma(z)=z\sigma'(z),\ \lambda=0:\quad \frac{d}{dt}\Big(\|W_l[j,:]\|_2^2 - "
         r"\|W_{l+1}[:,j]\|_2^2\Big) = 0\quad \forall\, l<L,\ j"
     ),
@@ -350,4 +388,8 @@ THEOREM = register(Theorem(
            "explicit nets; random rational points",
     prove=prove,
     controls=CONTROLS,
+    conclusion=_HOM_CONCLUSION,
+    assumptions=(_HOMOGENEOUS,),
+    axioms=(_UNIT_RATE,),
+    lemmas=(_UNIT_RATE,),
 ))

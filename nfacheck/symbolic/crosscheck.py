@@ -1,15 +1,14 @@
-"""Checked equalities: canonical forms, calculation chains, induction, explicit evaluation.
+"""Cross-checks outside the kernel: explicit evaluation and random rational instances.
 
-Every check returns a :class:`Verdict`. An identity *holds* when its canonical residual is zero
-and every explicit instance given agrees; it *fails* only on concrete counter-evidence (an
-explicit instance with a non-zero residual), and is *unknown* otherwise. A zero canonical
-residual contradicted by an instance is reported as a failure of the layers to agree.
+These never prove anything (only :mod:`.kernel` does). A check returns a :class:`Verdict`:
+``fails`` on concrete counter-evidence (an explicit instance with a non-zero residual), which
+refutes a claim or a control; ``holds`` means every instance agreed (evidence, not proof);
+``unknown`` otherwise. The kernel's ``by_canon`` takes :func:`refuter` callables built from these.
 """
 
 from __future__ import annotations
 
 import random
-import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -19,11 +18,10 @@ import sympy as sp
 
 from . import explicit as ex
 from .freealg import Letter, NCPoly, Power, TracePoly, Word, trace, word_shape
-from .rules import Rule, apply_defs, apply_rule
 
 __all__ = [
-    "Unfold", "Verdict", "Env", "evaluate", "evaluate_trace", "random_env", "check_identity",
-    "check_trace_identity", "calc", "induction", "all_hold", "clip",
+    "Verdict", "Env", "evaluate", "evaluate_trace", "random_env", "check_identity",
+    "check_trace_identity", "clip", "refuter",
 ]
 
 
@@ -42,14 +40,6 @@ class Verdict:
 
 def clip(text: str, n: int = 400) -> str:
     return text if len(text) <= n else text[: n - 3] + "..."
-
-
-@dataclass(frozen=True)
-class Unfold:
-    """A calculation reason: apply ``rule`` to the *next* expression (unfold a definition or a
-    recursion once on the right-hand side)."""
-
-    rule: Rule
 
 
 @dataclass
@@ -182,11 +172,10 @@ def _decide(residual_zero: bool, residual_tex: str, instances: Sequence[Env], ze
                               f"instance separates the sides", residual_tex)
 
 
-def check_identity(lhs: NCPoly, rhs: NCPoly, *, defs: Sequence[Rule] = (),
-                   instances: Sequence[Env] = ()) -> Verdict:
-    """Compare canonical forms of ``lhs`` and ``rhs`` (definitions unfolded) and evaluate both
-    sides on each explicit instance."""
-    res = apply_defs(defs, lhs - rhs).normal()
+def check_identity(lhs: NCPoly, rhs: NCPoly, *, instances: Sequence[Env] = ()) -> Verdict:
+    """Compare canonical forms of ``lhs`` and ``rhs`` and evaluate both sides on each explicit
+    instance (evidence only: the kernel's ``by_canon`` is what proves)."""
+    res = (lhs - rhs).normal()
     shape = lhs.shape() or rhs.shape()
     zero, nonzero = _instance_report(lambda env: evaluate(lhs - rhs, env, shape), instances)
     return _decide(not res.terms, res.latex(), instances, zero, nonzero)
@@ -200,60 +189,11 @@ def check_trace_identity(lhs: NCPoly, rhs: NCPoly, *, instances: Sequence[Env] =
     return _decide(res.is_zero(), res.latex(), instances, zero, nonzero)
 
 
-def calc(chain: Sequence[NCPoly], reasons: Sequence[Rule | Unfold | None], *,
-         defs: Sequence[Rule] = ()) -> Verdict:
-    """Check ``chain[0] = chain[1] = ...``; ``reasons[i]`` is the rule applied to ``chain[i]``
-    (an :class:`Unfold` applies it to ``chain[i + 1]``; ``None`` for power laws and definitions
-    only). Returns an ``aligned`` LaTeX display."""
-    if len(reasons) != len(chain) - 1:
-        raise ValueError("one reason per transition")
-    lines = [chain[0].latex()]
-    for i, why in enumerate(reasons):
-        prev, nxt = chain[i], chain[i + 1]
-        if why is not None:
-            r = why.rule if isinstance(why, Unfold) else why
-            target = nxt if isinstance(why, Unfold) else prev
-            target, n = apply_rule(r, target)
-            if n == 0:
-                return Verdict("unknown", f"step {i + 1}: rule '{r.name}' does not apply")
-            prev, nxt = (prev, target) if isinstance(why, Unfold) else (target, nxt)
-        res = apply_defs(defs, prev - nxt).normal()
-        tag = "algebra" if why is None else (
-            f"unfold {why.rule.name}" if isinstance(why, Unfold) else why.name)
-        lines.append(f"&= {chain[i + 1].latex()} && {tex_tag(tag)}")
-        if res.terms:
-            return Verdict("unknown", f"step {i + 1} ({tag}) leaves the residual "
-                                      f"{_show(res.latex())}", res.latex())
-    tex = "\\begin{aligned}\n" + lines[0] + " " + " \\\\\n".join(lines[1:]) + "\n\\end{aligned}"
-    return Verdict("holds", f"{len(reasons)} rewriting step(s), each checked", tex)
-
-
-_MATH_TOKEN = re.compile(r"([A-Za-z]+_\{[^}]*\}(?:\^\{?[A-Za-z]+\}?)?|[A-Za-z]_[a-z0-9])")
-
-
-def tex_tag(name: str) -> str:
-    """``(name)`` as LaTeX: subscripted symbols in math mode, the words in ``\\text``."""
-    out = []
-    for i, part in enumerate(_MATH_TOKEN.split(f"({name})")):
-        if part:
-            out.append(part if i % 2 else f"\\text{{{part}}}")
-    return "".join(out)
-
-
-def induction(var: str, start: int, base: Verdict, step: Verdict) -> Verdict:
-    """The induction principle on ``var`` from ``start``: holds iff base and step hold."""
-    if base.ok and step.ok:
-        return Verdict("holds", f"base case {var} = {start} and step {var} -> {var} + 1 both "
-                                f"checked; by induction the claim holds for every {var} >= "
-                                f"{start}", step.latex)
-    bad = base if not base.ok else step
-    which = "base case" if not base.ok else "induction step"
-    outcome = "fails" if bad.outcome == "fails" else "unknown"
-    return Verdict(outcome, f"{which} does not go through: {bad.evidence}", bad.latex)
-
-
-def all_hold(verdicts: Sequence[Verdict]) -> Verdict:
-    for v in verdicts:
-        if not v.ok:
-            return v
-    return Verdict("holds", "; ".join(dict.fromkeys(v.evidence for v in verdicts)))
+def refuter(instances: Sequence[Env]) -> Callable[[object, object], str | None]:
+    """A check for ``kernel.by_canon``: the first instance on which the sides differ, if any."""
+    def check(lhs, rhs) -> str | None:
+        if isinstance(lhs, TracePoly):
+            return None
+        v = check_identity(lhs, rhs, instances=instances)
+        return v.evidence if v.outcome == "fails" else None
+    return check
