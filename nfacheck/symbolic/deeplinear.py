@@ -26,7 +26,8 @@ __all__ = [
     "DIMS", "LAM", "EPS", "T", "K_", "LL", "H", "W", "E", "M1", "DEF_E1", "DEF_E", "BALANCED",
     "gradient_theorem", "gradient_check", "flow_hyps", "imbalance_rate_theorem",
     "imbalance_rate_check", "balancedness_theorem", "decay_theorem", "decay_solution_check",
-    "pushthrough", "balanced_power_theorem", "balanced_power_base", "balanced_power_step", "network_linear_theorem", "jacobian_theorem",
+    "pushthrough", "balanced_power_theorem", "balanced_power_base", "balanced_power_step",
+    "network_linear_theorem", "jacobian_theorem",
     "remainder_lemma", "remainder_power_theorem", "ROOT_UNIQUENESS",
 ]
 

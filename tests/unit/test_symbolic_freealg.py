@@ -1,5 +1,5 @@
 """The noncommutative layer: canonical forms, traces, and the instance layer catching what
-canonical forms get wrong (rules, calculations and induction are the kernel's: test_symbolic_kernel)."""
+canonical forms get wrong (rules, calculations and induction: test_symbolic_kernel)."""
 
 from __future__ import annotations
 

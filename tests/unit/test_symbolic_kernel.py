@@ -197,3 +197,10 @@ def test_integrating_factor_with_the_wrong_rate_is_refused(monkeypatch, capsys):
 
     monkeypatch.setattr(dl, "decay_theorem", assumed_rate)
     _refused(capsys, "imbalance-decay", "matches")
+
+
+def test_trust_page_states_the_sizes_of_the_trusted_code():
+    page = (ROOT / "docs" / "trust.md").read_text(encoding="utf-8")
+    for rel in ("nfacheck/symbolic/kernel.py", "nfacheck/symbolic/freealg.py"):
+        lines = len((ROOT / rel).read_text(encoding="utf-8").splitlines())
+        assert f"| `{rel}` | {lines} |" in page, (rel, lines)
