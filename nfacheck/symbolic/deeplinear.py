@@ -26,7 +26,8 @@ __all__ = [
     "DIMS", "LAM", "EPS", "T", "K_", "LL", "H", "W", "E", "M1", "DEF_E1", "DEF_E", "BALANCED",
     "gradient_theorem", "gradient_check", "flow_hyps", "imbalance_rate_theorem",
     "imbalance_rate_check", "balancedness_theorem", "decay_theorem", "decay_solution_check",
-    "pushthrough", "balanced_power_theorem", "network_linear_theorem", "jacobian_theorem",
+    "pushthrough", "balanced_power_theorem", "balanced_power_base", "balanced_power_step",
+    "network_linear_theorem", "jacobian_theorem",
     "remainder_lemma", "remainder_power_theorem", "ROOT_UNIQUENESS",
 ]
 
@@ -207,22 +208,33 @@ def balanced_power_pred(shift: int = 0) -> K.Pred:
     return K.Pred(l, body)
 
 
-def balanced_power_theorem(shift: int = 0, balanced: bool = True) -> K.Theorem:
-    """DEF_E1, DEF_E, BALANCED ⊢ ∀ l ≥ 1 ∀ k ≥ 0: E_lᵀ(W_lW_lᵀ)^k E_l = M^{l+k}."""
-    ind = K.Induction(balanced_power_pred(shift), 1)
+def balanced_power_base(ind: K.Induction) -> K.Theorem:
+    """P(1) of the balanced power induction: E_1 = W_1 and push-through for W_1."""
     d1 = K.assume(DEF_E1)
-    b0 = K.by_canon(ind.base_goal.body.lhs, ind.base_goal.body.lhs)
+    goal = ind.base_goal.body
+    b0 = K.by_canon(goal.lhs, goal.lhs)
     b0 = _rw(push_for(W(1), H(1), H(0), K_), _rw(d1, _rw(K.cong(d1, "transpose"), b0)))
-    base = K.gen(_to(b0, ind.base_goal.body.rhs), K_, 0)
-    m = ind.var
-    goal = ind.step_goal.body
+    return K.gen(_to(b0, goal.rhs), K_, 0)
+
+
+def balanced_power_step(ind: K.Induction, hyp=None, balanced: bool = True) -> K.Theorem:
+    """P(m) ⊢ P(m + 1): unfold E_{m+1}, push-through for W_{m+1}, balancedness, P(m) at k + 1.
+
+    ``hyp`` is the hypothesis used (the kernel's ``ind.hyp`` unless a test passes another).
+    """
+    m, goal = ind.var, ind.step_goal.body
     s = _unfold_E(m, K.by_canon(goal.lhs, goal.lhs))
     s = _rw(push_for(W(m + 1), H(m + 1), H(m), K_), s)
     if balanced:
         s = _rw(K.spec(K.assume(BALANCED), m), s)
-    s = _rw(K.spec(K.assume(ind.hyp), K_ + 1), s)
-    step = K.gen(_to(s, goal.rhs), K_, 0)
-    return ind.conclude(base, step)
+    s = _rw(K.spec(K.assume(ind.hyp if hyp is None else hyp), K_ + 1), s)
+    return K.gen(_to(s, goal.rhs), K_, 0)
+
+
+def balanced_power_theorem(shift: int = 0, balanced: bool = True) -> K.Theorem:
+    """DEF_E1, DEF_E, BALANCED ⊢ ∀ l ≥ 1 ∀ k ≥ 0: E_lᵀ(W_lW_lᵀ)^k E_l = M^{l+k}."""
+    ind = K.Induction(balanced_power_pred(shift), 1)
+    return ind.conclude(balanced_power_base(ind), balanced_power_step(ind, balanced=balanced))
 
 
 def gram_power_theorem() -> K.Theorem:

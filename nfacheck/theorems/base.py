@@ -245,7 +245,7 @@ def run_theorem(theorem: Theorem) -> ProofResult:
         else:
             why = K.matches(final, theorem.conclusion, theorem.assumptions, theorem.axioms)
             status = "proved" if why is None else "inconclusive"
-            refusal = "" if why is None else f"kernel check 'matches' refused: {why}"
+            refusal = "" if why is None else f"kernel rule 'matches' refused: {why}"
     if refusal and not any(s.evidence == refusal for s in steps):
         steps.append(Step("the kernel theorem is not the declared statement", "", "symbolic",
                           "unknown", refusal))

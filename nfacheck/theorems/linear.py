@@ -98,7 +98,7 @@ GRADIENT = register(Theorem(
                 "L = (1/2n) sum_i ||f(x_i) - y_i||^2 + (lambda/2) sum_l ||W_l||_F^2",
                 "Sxx = X X^T / n, Syx = Y X^T / n"),
     references=(REFS["arora18"], REFS["tansley"]),
-    method="sympy: one-layer directional derivative, canonical traces; L=2..5 instances",
+    method="kernel: one-layer directional derivative, canonical traces; L=2..5 instances",
     prove=_gradient_steps,
     controls=(
         Control("missing transpose: dL/dW_l = S_l^T (E Sxx - Syx) P_l + lambda W_l",
@@ -153,7 +153,7 @@ BALANCEDNESS = register(Theorem(
     hypotheses=("f(x) = W_L ... W_1 x, any depth L >= 2 and widths",
                 "gradient flow dW_l/dt = -dL/dW_l of the square loss, lambda = 0"),
     references=(REFS["arora18"], REFS["du18"]),
-    method="sympy: local identity W_{l+1}^T A_{l+1} = A_l W_l^T, Leibniz rule",
+    method="kernel: local identity W_{l+1}^T A_{l+1} = A_l W_l^T, Leibniz rule",
     prove=_balancedness_steps,
     controls=(
         Control("D_l is conserved also with weight decay lambda > 0", _balanced_with_decay),
@@ -206,7 +206,7 @@ IMBALANCE_DECAY = register(Theorem(
     hypotheses=("f(x) = W_L ... W_1 x, any depth L >= 2 and widths",
                 "gradient flow dW_l/dt = -dL/dW_l, L with weight decay lambda >= 0"),
     references=(REFS["arora18"], REFS["tansley"]),
-    method="sympy: local identity, Leibniz rule, integrating factor",
+    method="kernel: local identity, Leibniz rule, integrating factor",
     prove=_decay_steps,
     controls=(
         Control("decay rate -lambda instead of -2 lambda", _decay_rate_lambda),
@@ -264,7 +264,7 @@ AGOP_LINEAR = register(Theorem(
     hypotheses=("f(x) = W_L ... W_1 x, no biases, any depth L >= 1",
                 "AGOP uncentered: G = (1/n) sum_i J(x_i)^T J(x_i)"),
     references=(REFS["radha"], REFS["tansley"]),
-    method="sympy: induction on layers, directional derivative",
+    method="kernel: induction on layers, directional derivative",
     prove=_agop_steps,
     controls=(
         Control("G = E E^T (factors in the other order)", lambda: [

@@ -111,7 +111,7 @@ NFA_WEIGHT_DECAY_ASYMPTOTIC = register(Theorem(
                 "for the relative residual: the flow converges to a critical point with "
                 "M_inf = W_1^T W_1 != 0 (weights do not collapse to zero)"),
     references=(REFS["tansley"], REFS["arora18"], REFS["bhatia"]),
-    method="sympy: remainder identity by double induction; cited lemmas for the rate",
+    method="kernel: remainder identity by double induction; cited lemmas for the rate",
     prove=_asymptotic_steps,
     controls=(
         Control("collapse: the relative residual -> 0 without the non-zero-limit hypothesis",

@@ -84,7 +84,7 @@ AGOP_BALANCED_POWER = register(Theorem(
     hypotheses=("f(x) = W_L ... W_1 x, any depth L >= 1 and widths",
                 "balanced weights: W_{l+1}^T W_{l+1} = W_l W_l^T for l = 1..L-1"),
     references=(REFS["arora18"], REFS["tansley"], REFS["bhatia"]),
-    method="sympy: induction on depth with symbolic power k; PSD root lemma",
+    method="kernel: induction on depth with symbolic power k; PSD root lemma",
     prove=_balanced_power_steps,
     controls=(
         Control("exponent 1/(L+1): M = G^{1/(L+1)}, i.e. E^T E = M^{L+1}", _exponent_control),
@@ -121,7 +121,7 @@ NFA_LINEAR_BALANCED = register(Theorem(
                 "gradient flow of the square loss with lambda = 0",
                 "balanced initialisation: W_{l+1}(0)^T W_{l+1}(0) = W_l(0) W_l(0)^T"),
     references=(REFS["tansley"], REFS["radha"], REFS["arora18"]),
-    method="sympy: balancedness + AGOP = E^T E + depth induction; PSD root lemma",
+    method="kernel: balancedness + AGOP = E^T E + depth induction; PSD root lemma",
     prove=_nfa_balanced_steps,
     controls=(
         Control("unbalanced initialisation: M(t) = G(t)^{1/L} still holds", lambda: [

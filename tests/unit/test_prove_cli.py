@@ -55,3 +55,13 @@ def test_write_docs(tmp_path, capsys):
     assert main(["prove", "agop-linear", "--write-docs", str(tmp_path / "d")]) == 0
     page = (tmp_path / "d" / "agop-linear.md").read_text()
     assert page.startswith("# ") and "## Negative controls" in page and "$$" in page
+
+
+def test_json_lists_axioms_and_kernel_hypotheses(capsys):
+    assert main(["prove", "agop-balanced-power", "imbalance-decay", "--json"]) == 0
+    power, decay = json.loads(capsys.readouterr().out)["theorems"]
+    assert [a["name"] for a in power["axioms"]] == ["uniqueness of the PSD root"]
+    assert all(a["statement"] and a["reference"] for a in power["axioms"])
+    assert len(power["kernel_hypotheses"]) == 3 and power["kernel"] == "checked"
+    assert [a["name"] for a in decay["axioms"]] == ["zero derivative implies constant"]
+    assert "\\frac{d}{dt}" in decay["kernel_hypotheses"][0]

@@ -5,41 +5,49 @@ from __future__ import annotations
 import random
 from fractions import Fraction
 
+import pytest
 import sympy as sp
 
 from nfacheck.symbolic import deeplinear as dl
 from nfacheck.symbolic import explicit as ex
 from nfacheck.symbolic import instances as inst
+from nfacheck.symbolic import kernel as K
 from nfacheck.symbolic import lemmas as lm
 from nfacheck.symbolic import linnet as ln
 
 
-def test_gradient_lemma_and_its_perturbations():
-    assert dl.gradient_layer().ok
-    assert dl.gradient_layer(transpose_prefix=False, square=True).outcome == "fails"
-    assert dl.gradient_layer(decay=sp.Rational(1, 2)).outcome == "fails"
+def test_gradient_theorem_and_its_perturbations():
+    th = dl.gradient_theorem()
+    assert th.rule == "by_canon" and not th.hyps and not th.axioms
+    assert dl.gradient_check().ok
+    assert dl.gradient_check(transpose_prefix=False, square=True).outcome == "fails"
+    assert dl.gradient_check(decay=sp.Rational(1, 2)).outcome == "fails"
 
 
-def test_local_identity_and_decay_law():
-    assert dl.local_identity()[0].ok
-    assert dl.imbalance_rate()[0].ok
-    assert dl.imbalance_rate(rate=0, lam_zero=True)[0].ok
-    assert dl.imbalance_rate(rate=-dl.LAM)[0].outcome == "fails"
-    assert dl.imbalance_rate(rate=0)[0].outcome == "fails"
-    assert dl.decay_solution().ok
-    assert dl.decay_solution(-dl.LAM).outcome == "fails"
+def test_imbalance_rate_and_decay_law():
+    rate = dl.imbalance_rate_theorem()
+    assert isinstance(rate.concl, K.Rate) and set(rate.hyps) == {K.key(h) for h in dl.flow_hyps()}
+    assert dl.balancedness_theorem().axioms == {K.ZERO_DERIVATIVE}
+    assert isinstance(dl.decay_theorem().concl, K.And)
+    assert dl.imbalance_rate_check().ok and dl.imbalance_rate_check(rate=0, lam_zero=True).ok
+    assert dl.imbalance_rate_check(rate=-dl.LAM).outcome == "fails"
+    assert dl.imbalance_rate_check(rate=0).outcome == "fails"
+    assert dl.decay_solution_check().ok
+    assert dl.decay_solution_check(-dl.LAM).outcome == "fails"
 
 
-def test_depth_inductions():
-    bp = dl.balanced_power_induction()
-    assert all(v.ok for v in bp.values())
-    assert dl.balanced_power_induction(shift=1)["base"].outcome == "fails"
-    assert dl.balanced_power_induction(balanced=False)["step"].outcome == "unknown"
-    rl, rp = dl.remainder_lemma(), dl.remainder_power_induction()
-    assert all(v.ok for v in (*rl.values(), *rp.values()))
-    assert dl.remainder_unrolled().ok and dl.remainder_sum_unrolling().ok
-    nl = dl.network_linear_induction()
-    assert nl["base"].ok and nl["step"].ok and dl.jacobian_constant().ok
+def test_depth_inductions_and_their_perturbations():
+    th = dl.balanced_power_theorem()
+    assert th.rule == "induct" and isinstance(th.concl, K.Forall)
+    with pytest.raises(K.KernelError, match="by_canon"):
+        dl.balanced_power_theorem(shift=1)
+    with pytest.raises(K.KernelError, match="rewrite"):
+        dl.balanced_power_theorem(balanced=False)
+    assert dl.remainder_power_theorem().rule == "induct"
+    assert dl.layer_remainder().rule == "gen" and dl.remainder_lemma().rule == "induct"
+    assert dl.network_linear_theorem().rule == "induct"
+    assert dl.jacobian_theorem().rule == "by_canon"
+    assert dl.root_theorem(dl.gram_power_theorem()).axioms == {dl.ROOT_UNIQUENESS}
 
 
 def test_cayley_orthogonal_and_balanced_construction():

@@ -9,8 +9,8 @@ import sympy as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from nfacheck.symbolic.crosscheck import Env, evaluate, evaluate_trace
 from nfacheck.symbolic.freealg import NCPoly, Power, letter, trace
-from nfacheck.symbolic.proof import Env, evaluate, evaluate_trace
 
 m = sp.Symbol("m", integer=True, positive=True)
 k = sp.Symbol("k", integer=True, nonnegative=True)

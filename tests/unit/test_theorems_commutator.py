@@ -25,7 +25,9 @@ def test_proved_with_cited_lemmas(result):
     assert len(lemmas) == 2
     for s in lemmas:
         assert s.reference and "50 digits" in s.evidence
-    assert {"symbolic", "instance", "random"} <= {s.kind for s in result.steps}
+    assert {"equality", "inequality", "instance", "random"} <= {s.kind for s in result.steps}
+    assert {"functions of G commute with G", "‖[A,G]‖_F ≤ 2‖A‖_F‖G‖_2"} == set(
+        result.final.axioms)
 
 
 def test_every_control_refuted_with_exact_counter_instance(result):
