@@ -16,14 +16,17 @@ checks the two with :func:`~nfacheck.symbolic.kernel.matches`.
 
 from __future__ import annotations
 
+import functools
+
 import sympy as sp
 
 from . import kernel as K
 from .deeplinear import H, W, push_for
 from .freealg import NCPoly, letter, power
 
-__all__ = ["suffix_power", "gd_recursion", "fact_layer", "rate_nonsingular", "WEYL",
-           "LIPSCHITZ_ROOT", "REMAINDER_RATE"]
+__all__ = ["suffix_power", "suffix_statement", "gd_recursion", "fact_layer", "rate_nonsingular",
+           "gd_defect", "WEYL", "LIPSCHITZ_ROOT", "REMAINDER_RATE", "REMAINDER_NORM",
+           "PSD_DIFFERENCE", "TRIANGLE"]
 
 
 def _nat(name: str) -> sp.Symbol:
@@ -119,6 +122,7 @@ def suffix_power(shift: int = 0, balanced: bool = True):
 
 
 # gradient descent ----------------------------------------------------------------------------
+@functools.cache
 def gd_recursion(drift: bool = True, statement_only: bool = False):
     """⊢ the one-step imbalance law of GD (``drift=False`` drops the eta^2 term: a control).
 
@@ -130,14 +134,14 @@ def gd_recursion(drift: bool = True, statement_only: bool = False):
     k, d = sp.Symbol("k", positive=True, integer=True), sp.Symbol("d", positive=True,
                                                                     integer=True)
     h0, h1, h2 = (sp.Symbol(f"h_{i}", positive=True, integer=True) for i in range(3))
-    eta, lam = sp.Symbol("eta", positive=True), sp.Symbol("lambda", nonnegative=True)
+    # a = 1 - eta lambda: any scalar factor works, so it stays one symbol (fast canonical forms)
+    eta, a = sp.Symbol("eta", positive=True), sp.Symbol("a", real=True)
     S, B, A = letter("S", k, h2), letter("B", h2, h1, tex="W_{l+1}"), letter("A", h1, h0,
                                                                             tex="W_l")
     P, R = letter("P", h0, d), letter("R", k, d)
     g1, g0 = letter("G", h2, h1, tex="g_{l+1}"), letter("g", h1, h0, tex="g_l")
     hyp1 = K.Eq(g1, S.T * R * P.T * A.T)
     hyp0 = K.Eq(g0, B.T * S.T * R * P.T)
-    a = 1 - eta * lam
     B1, A1 = B * a - g1 * eta, A * a - g0 * eta
     lhs = B1.T * B1 - A1 * A1.T
     rhs = (B.T * B - A * A.T) * a**2
@@ -257,3 +261,68 @@ def rate_nonsingular(rate_factor=2, statement_only: bool = False):
     side = K.real_arith(K.Le(mu, v["lmin_ML"]), [K.assume(hyps[0])])
     th = K.real_arith(goal, [lip, rem])
     return K.conj([th, both, side]), statement, hyps
+
+
+# the GD defect bound -------------------------------------------------------------------------
+REMAINDER_NORM = "norm bound of the remainder sum by the imbalances"
+PSD_DIFFERENCE = "norm of a difference of Gram matrices"
+TRIANGLE = "triangle inequality on the GD imbalance law"
+_REFS.update({
+    REMAINDER_NORM: "Horn and Johnson, Matrix Analysis, sec. 5.6 (submultiplicativity) on the "
+                    "remainder identity of nfa-weight-decay-asymptotic: ||E^T E - M^L||_F <= "
+                    "omega^(2(L-1)) sum_l (L - l) ||D_l||_F <= C_omega max_l ||D_l||_F, "
+                    "C_omega = omega^(2(L-1)) L(L-1)/2, omega = max_l ||W_l||_2",
+    PSD_DIFFERENCE: "for PSD A, B: ||A - B||_F^2 = ||A||_F^2 + ||B||_F^2 - 2<A, B>_F with "
+                    "<A, B>_F >= 0, and ||g^T g||_F <= ||g||_F^2",
+    TRIANGLE: "||a^2 D + eta^2 Delta||_F <= a^2 ||D||_F + eta^2 ||Delta||_F applied to the "
+              "theorem gd-imbalance-recursion",
+})
+
+
+def defect_symbols() -> dict:
+    """Scalars of :func:`gd_defect`: norms after k steps, as functions of the step k."""
+    nn = {"nonnegative": True}
+    return {
+        "d": sp.Function("d", **nn), "delta": sp.Function("delta", **nn),
+        "gamma": sp.Function("gamma", **nn), "Gamma": sp.Symbol("Gamma", **nn),
+        "eta": sp.Symbol("eta", positive=True),
+        "C_omega": sp.Symbol(r"C_{\omega}", **nn),
+        "defect": sp.Function("defect", **nn),
+    }
+
+
+def gd_defect(factor=1, statement_only: bool = False):
+    """⊢ after k GD steps with lambda = 0: ||D_l(k)||_F <= ||D_l(0)||_F + sqrt(2) eta^2 Gamma^2 k
+    and ||E^T E - M^L||_F <= omega^{2(L-1)} L(L-1)/2 (||D(0)|| + sqrt(2) eta^2 Gamma^2 k), i.e.
+    O(eta) at a fixed time t = k eta (``factor`` scales the drift term: a control).
+
+    ``d(k)`` bounds every ``||D_l(k)||_F``, ``delta(k) = ||g_{l+1}^T g_{l+1} - g_l g_l^T||_F``,
+    ``gamma(k)`` the largest gradient norm of step k; hypothesis: ``gamma(k) <= Gamma`` for
+    every step met. ``C_omega = omega^{2(L-1)} L(L-1)/2`` with ``omega`` a bound on the weights'
+    spectral norms after k steps (the cited remainder norm bound).
+    """
+    v = defect_symbols()
+    d, delta, gamma, G, eta, cw, defect = (v[x] for x in ("d", "delta", "gamma", "Gamma",
+                                                          "eta", "C_omega", "defect"))
+    k, i = _nat("k"), _nat("i")
+    c = sp.sqrt(2) * eta**2 * G**2 * sp.sympify(factor)
+    hyps = [K.Forall(i, 0, K.Le(gamma(i), G))]
+    closed = K.Forall(k, 0, K.Le(d(k), d(0) + c * k))
+    bound = K.Forall(k, 0, K.Le(defect(k), cw * (d(0) + c * k)))
+    statement = K.And((closed, bound))
+    if statement_only:
+        return None, statement, hyps
+    tri = K.cite(TRIANGLE, K.Forall(i, 0, K.Le(d(i + 1), d(i) + eta**2 * delta(i))),
+                 _REFS[TRIANGLE])
+    psd = K.cite(PSD_DIFFERENCE, K.Forall(i, 0, K.Le(delta(i), sp.sqrt(2) * gamma(i) ** 2)),
+                 _REFS[PSD_DIFFERENCE])
+    rem = K.cite(REMAINDER_NORM, K.Forall(i, 0, K.Le(defect(i), cw * d(i))),
+                 _REFS[REMAINDER_NORM])
+    ind = K.Induction(K.Pred(k, closed.body), 0)
+    base = K.real_arith(ind.base_goal)
+    n = ind.var
+    step = K.real_arith(ind.step_goal, [K.assume(ind.hyp), K.spec(tri, n), K.spec(psd, n),
+                                        K.spec(K.assume(hyps[0]), n)])
+    first = ind.conclude(base, step, k)
+    second = K.gen(K.real_arith(bound.body, [K.spec(first, k), K.spec(rem, k)]), k, 0)
+    return K.conj([first, second]), statement, hyps

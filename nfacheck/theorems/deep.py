@@ -19,14 +19,14 @@ from ..symbolic import kdeep as kd
 from ..symbolic import kernel as K
 from ..symbolic import lemmas as lm
 from ..symbolic.crosscheck import Verdict
-from ..symbolic.deeplinear import EPS, H
+from ..symbolic.deeplinear import DEPTH, EPS, H
 from ..symbolic.freealg import letter
 from . import register
 from .base import Control, Proof, Step, Theorem, kstep
 from .linear import REFS, step
 
 __all__ = ["DEEP_NFA_LAYERWISE", "GD_IMBALANCE_RECURSION", "FACT_ALL_LAYERS",
-           "NFA_RATE_NONSINGULAR"]
+           "NFA_RATE_NONSINGULAR", "GD_NFA_DEFECT_BOUND", "DEEP_NFA_LAYERWISE_ASYMPTOTIC"]
 
 REFS_DEEP = {
     "beaglehole": "Beaglehole, Radhakrishnan, Pandit, Belkin, Mechanism of feature learning in "
@@ -184,7 +184,8 @@ GD_IMBALANCE_RECURSION = register(Theorem(
     conclusion=kd.gd_recursion(statement_only=True)[1],
     assumptions=tuple(kd.gd_recursion(statement_only=True)[2]),
     hypotheses=("f(x) = W_L ... W_1 x, any depth and widths",
-                "g_l = S_l^T R P_l^T (theorem gradient-linear; R = (1/n)(E X - Y) X^T)"),
+                "g_l = S_l^T R P_l^T (theorem gradient-linear; R = (1/n)(E X - Y) X^T)",
+                "a = 1 - eta lambda (the proof holds for any scalar a)"),
     references=(REFS_DEEP["arora19"], REFS["arora18"]),
     method="kernel: canonical form after rewriting with the gradient formula",
     prove=_gd_steps,
@@ -346,4 +347,189 @@ NFA_RATE_NONSINGULAR = register(Theorem(
             step("the dps-30 flow", "", "numeric", _flow_rate(4))]),
     ),
     lemmas=_RATE_AXIOMS,
+))
+
+
+# gd-nfa-defect-bound --------------------------------------------------------------------------
+@functools.lru_cache(maxsize=1)
+def _gd_run() -> dict:
+    """40 exact-rational-start GD steps (eta = 1/20, lambda = 0, L = 2) at dps 30."""
+    from fractions import Fraction as F
+
+    from mpmath import mp
+
+    from ..numeric.confirm_gd import GUARD_DIGITS, _gd_defect_run
+
+    with mp.workdps(30 + GUARD_DIGITS):
+        return _gd_defect_run(2, F(1, 20), 40)
+
+
+def _gd_bound_check(scale=1) -> Verdict:
+    from mpmath import mp
+
+    r = _gd_run()
+    bound = r["bound"] * scale
+    where = (f"dps-30 GD run (L = 2, balanced init, eta = 1/20, 40 steps): measured "
+             f"||E^T E - M^L||_F = {mp.nstr(r['defect'], 4)}, layer-by-layer bound "
+             f"{'x ' + str(scale) + ' ' if scale != 1 else ''}= {mp.nstr(bound, 4)}")
+    if r["defect"] <= bound:
+        return Verdict("holds", where + f" (ratio {mp.nstr(bound / r['defect'], 3)})")
+    return Verdict("fails", where + ": the measured defect exceeds it")
+
+
+_DEFECT_AXIOMS = (kd.TRIANGLE, kd.PSD_DIFFERENCE, kd.REMAINDER_NORM)
+
+
+def _defect_steps() -> Proof:
+    th, _, _ = kd.gd_defect()
+    rec, _, _ = kd.gd_recursion()
+    return Proof(th, [
+        kstep("theorem gd-imbalance-recursion (every layer): D_l(k+1) = a^2 D_l(k) + eta^2 "
+              "Delta_l(k); with lambda = 0, a = 1", rec),
+        kstep("induction on the step k with real arithmetic (z3): the triangle inequality on the "
+              "recursion, ||Delta_l|| <= sqrt(2) gamma^2 (Gram difference), gamma(k) <= Gamma "
+              "give ||D_l(k)|| <= ||D_l(0)|| + sqrt(2) eta^2 Gamma^2 k; the cited norm bound of "
+              "the remainder identity (nfa-weight-decay-asymptotic) turns it into "
+              "||E^T E - M^L||_F <= C_omega (||D(0)|| + sqrt(2) eta t Gamma^2), t = k eta", th),
+        step("numeric cross-check: the layer-by-layer form of the bound on a GD run", "",
+             "numeric", _gd_bound_check()),
+    ])
+
+
+GD_NFA_DEFECT_BOUND = register(Theorem(
+    id="gd-nfa-defect-bound",
+    title="The NFA defect of gradient descent: ||E^T E - M^L||_F = O(eta) at a fixed time",
+    statement="Gradient descent with step eta and lambda = 0 on a linear network, with every "
+              "gradient met bounded by Gamma and the weights after k steps by omega in spectral "
+              "norm: ||D_l(k)||_F <= ||D_l(0)||_F + sqrt(2) eta^2 Gamma^2 k and ||E^T E - M^L||_F "
+              "<= omega^{2(L-1)} L(L-1)/2 (max_l ||D_l(0)||_F + sqrt(2) eta t Gamma^2) at "
+              "t = k eta: from a balanced init the defect is O(eta) over a fixed training time. "
+              "The layer-by-layer form (nfacheck.experiments.defect) uses the gradients met and "
+              "the spectral norms of every layer.",
+    statement_prose_latex=r"\|E^{\top}E - M^{L}\|_F \le \omega^{2(L-1)}\tfrac{L(L-1)}{2}\left("
+                          r"\max_l\|D_l(0)\|_F + \sqrt2\,\eta\,t\,\Gamma^2\right),\quad t = k\eta",
+    conclusion=kd.gd_defect(statement_only=True)[1],
+    assumptions=tuple(kd.gd_defect(statement_only=True)[2]),
+    axioms=_DEFECT_AXIOMS,
+    hypotheses=("f(x) = W_L ... W_1 x, any depth and widths; GD with lambda = 0",
+                "||g_l(j)||_F <= Gamma for every step j < k and layer l",
+                "||W_l(k)||_2 <= omega for every l"),
+    references=(REFS_DEEP["arora19"], REFS["tansley"]),
+    method="kernel: induction on the step with z3 over the GD law and cited norm bounds",
+    prove=_defect_steps,
+    controls=(
+        Control("a defect O(eta^2) over a fixed time (the drift term times eta)", lambda: [
+            _refused("the same induction with eta^3 in place of eta^2",
+                     lambda: kd.gd_defect(kd.defect_symbols()["eta"])),
+            step("the dps-30 GD run against eta times the bound", "", "numeric",
+                 _gd_bound_check(sp.Rational(1, 20)))]),
+    ),
+    lemmas=_DEFECT_AXIOMS,
+))
+
+
+# deep-nfa-layerwise-asymptotic ----------------------------------------------------------------
+_M_SUB = sp.Symbol("m", positive=True, integer=True)
+_RHO_L = sp.Symbol(r"\|G_l^{1/m}-M_l\|_2", nonnegative=True)
+_G_L = sp.Symbol(r"\|G_l-M_l^{m}\|_F", nonnegative=True)
+_C_L = sp.Symbol("C_l", nonnegative=True)
+
+
+def _layer_rate():
+    """nfa-weight-decay-asymptotic's rate, instantiated on the sub-network from layer l on (a
+    linear network of depth m = L - l + 1 with weights W_l..W_L and imbalances D_l..D_{L-1})."""
+    from . import linear_asymptotic as la
+
+    th = la._rate_theorem()
+    return K.inst(th, symbols={DEPTH: _M_SUB, la._r: _RHO_L, la._g: _G_L, la._C: _C_L})
+
+
+def _layer_rate_statement():
+    return K.Le(_RHO_L, (_C_L * sp.exp(-2 * sp.Symbol("lambda", nonnegative=True) * K.TIME))
+                ** (1 / _M_SUB))
+
+
+@functools.lru_cache(maxsize=4)
+def _perturbed_flow(lam_zero: bool) -> tuple:
+    """A dps-30 flow from an init with every layer perturbed (L = 3, d = k = 2), t = 0 and 24."""
+    from fractions import Fraction as F
+
+    from ..numeric import cases
+    from ..numeric.integrate import integrate
+
+    lam = F(0) if lam_zero else F(1, 5)
+    prob = cases.linear_problem(cases.perturbed_linear_weights(3, d=2, k=2), weight_decay=lam,
+                                times=(F(0), F(24)), dps=30)
+    return prob, integrate(prob)
+
+
+def _layer_decay_check(wrong: bool = False, lam0: bool = False) -> Verdict:
+    from fractions import Fraction as F
+
+    from mpmath import mp
+
+    from ..numeric.layerwise import layer_metrics
+
+    prob, traj = _perturbed_flow(lam0)
+    alphas = [F(1, 4), F(1, 3), F(1, 2)] if wrong else None
+    first, last = ([m.gram_residual for m in layer_metrics(ws, prob.X, alphas=alphas, dps=30)][:2]
+                   for ws in (traj.weights[0], traj.weights[-1]))
+    where = (f"dps-30 flow, L = 3, every layer perturbed, lambda = {prob.weight_decay}, "
+             f"t = 0..{prob.times[-1]}" + (", exponents 1/(L-l+2)" if wrong else "")
+             + f": layers 1, 2 residual {[mp.nstr(v, 3) for v in first]} -> "
+               f"{[mp.nstr(v, 3) for v in last]}")
+    if all(b < a * mp.mpf("1e-3") for a, b in zip(first, last, strict=True)):
+        return Verdict("holds", where)
+    return Verdict("fails", where + " (does not decay to 0)")
+
+
+def _layer_asym_steps() -> Proof:
+    suffix, _, _ = kd.suffix_power()
+    rate = _layer_rate()
+    return Proof(K.conj([suffix, rate]), [
+        kstep("the deep NFA of layer s when the layers from s on are balanced (the limit the "
+              "imbalances D_s..D_{L-1} approach): S_s^T S_s = M_s^{L-s+1}", suffix),
+        kstep("the sub-network from layer l on is a linear network of depth m = L - l + 1 "
+              "(weights W_l..W_L, imbalances D_l..D_{L-1}, each e^{-2 lambda t} D(0) by "
+              "imbalance-decay) whose AGOP w.r.t. its input is G_l: the rate of "
+              "nfa-weight-decay-asymptotic, instantiated at depth m, gives "
+              "||G_l^{1/m} - M_l||_2 <= (C_l e^{-2 lambda t})^{1/m}", rate),
+        step("numeric cross-check: every layer of a perturbed flow", "", "numeric",
+             _layer_decay_check()),
+    ])
+
+
+def _layer_asym_axioms() -> tuple:
+    from . import linear_asymptotic as la
+
+    return (la._CONT_NAME, la._BOUND, la._MONO)
+
+
+DEEP_NFA_LAYERWISE_ASYMPTOTIC = register(Theorem(
+    id="deep-nfa-layerwise-asymptotic",
+    title="The deep NFA with weight decay from any init: every layer, asymptotically",
+    statement="For a linear network under gradient flow with lambda > 0 from any initialisation, "
+              "for every layer l: ||G_l^{1/(L-l+1)} - W_l^T W_l||_2 <= (C_l e^{-2 lambda t})^"
+              "{1/(L-l+1)}, with G_l the AGOP of the sub-network from layer l on and C_l the "
+              "explicit remainder constant of that sub-network (nfa-weight-decay-asymptotic "
+              "applied to it); at lambda = 0 balancedness from layer l on gives equality "
+              "(deep-nfa-layerwise).",
+    statement_prose_latex=r"\|G_l^{1/(L-l+1)} - W_l^{\top}W_l\|_2 \le \left(C_l\,e^{-2\lambda t}"
+                          r"\right)^{1/(L-l+1)}\quad\forall l",
+    conclusion=K.And((kd.suffix_statement()[0], _layer_rate_statement())),
+    assumptions=tuple(kd.suffix_statement()[1]),
+    axioms=_layer_asym_axioms(),
+    hypotheses=("f(x) = W_L ... W_1 x, any depth, widths and initialisation; lambda > 0",
+                "m = L - l + 1 (the depth of the sub-network from layer l on)"),
+    references=(REFS_DEEP["beaglehole"], REFS["tansley"], REFS["bhatia"]),
+    method="kernel: nfa-weight-decay-asymptotic's rate instantiated on the sub-network",
+    prove=_layer_asym_steps,
+    controls=(
+        Control("exponent 1/(L-l+2) asymptotically", lambda: [
+            step("the same flow at the wrong exponents", "", "numeric",
+                 _layer_decay_check(wrong=True))]),
+        Control("without weight decay (lambda = 0) from the same init", lambda: [
+            step("the same init, lambda = 0", "", "numeric", _layer_decay_check(lam0=True))]),
+    ),
+    lemmas=_layer_asym_axioms(),
 ))

@@ -12,7 +12,8 @@ from nfacheck.symbolic import kdeep as kd
 from nfacheck.symbolic import kernel as K
 from nfacheck.theorems import get_theorem, run_theorem
 
-IDS = ("deep-nfa-layerwise", "gd-imbalance-recursion", "fact-all-layers", "nfa-rate-nonsingular")
+IDS = ("deep-nfa-layerwise", "deep-nfa-layerwise-asymptotic", "gd-imbalance-recursion",
+       "gd-nfa-defect-bound", "fact-all-layers", "nfa-rate-nonsingular")
 
 
 @pytest.mark.parametrize("tid", IDS)
@@ -36,7 +37,8 @@ def test_the_suffix_induction_is_for_every_layer_and_depth():
                                    lambda: kd.suffix_power(balanced=False),
                                    lambda: kd.gd_recursion(drift=False),
                                    lambda: kd.fact_layer(sp.Rational(1, 2)),
-                                   lambda: kd.rate_nonsingular(4)])
+                                   lambda: kd.rate_nonsingular(4),
+                                   lambda: kd.gd_defect(kd.defect_symbols()["eta"])])
 def test_the_kernel_refuses_the_perturbed_claims(build):
     with pytest.raises(K.KernelError):
         build()
@@ -56,7 +58,7 @@ def test_a_proof_of_another_statement_is_not_proved():
     assert run_theorem(uncited).status == "inconclusive"
 
 
-@pytest.mark.parametrize("tid", ["deep-nfa-layerwise", "fact-all-layers"])
+@pytest.mark.parametrize("tid", ["deep-nfa-layerwise", "fact-all-layers", "gd-nfa-defect-bound"])
 def test_proof_script_exits_zero(tid, capsys):
     script = Path(__file__).resolve().parents[2] / "proofs" / f"{tid}.py"
     with pytest.raises(SystemExit) as stop:
