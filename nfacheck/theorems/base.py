@@ -69,12 +69,18 @@ _RULE_KIND = {"cite": "axiom", "real_arith": "inequality", "induct": "induction"
               "const_of_zero_rate": "rate"}
 
 
+def _inequality(p) -> bool:
+    if isinstance(p, K.And):
+        return any(_inequality(q) for q in p.parts)
+    return isinstance(p, (K.Le, K.Lt))
+
+
 def kstep(description: str, th: K.Theorem, reference: str = "") -> Step:
     """A step showing a kernel theorem: its sequent (generated from the objects) and its rule."""
     if not isinstance(th, K.Theorem):
         raise K.KernelError("step", "a kernel step needs a kernel theorem")
     kind = _RULE_KIND.get(th.rule, "equality")
-    if kind == "equality" and isinstance(th.concl, (K.Le, K.Lt)):
+    if kind == "equality" and _inequality(th.concl):
         kind = "inequality"
     return Step(description, pr.sequent_latex(th), kind, "holds",
                 f"kernel: {pr.rule_summary(th)}", reference or pr.axiom_reference(th), th)

@@ -64,4 +64,4 @@ def test_json_lists_axioms_and_kernel_hypotheses(capsys):
     assert all(a["statement"] and a["reference"] for a in power["axioms"])
     assert len(power["kernel_hypotheses"]) == 3 and power["kernel"] == "checked"
     assert [a["name"] for a in decay["axioms"]] == ["zero derivative implies constant"]
-    assert "\\frac{d}{dt}" in decay["kernel_hypotheses"][0]
+    assert "\\tfrac{d}{dt}" in decay["kernel_hypotheses"][0]
