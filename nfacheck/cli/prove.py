@@ -17,6 +17,8 @@ def add_parser(sub) -> None:
     p.add_argument("ids", nargs="*", metavar="ID", help="theorem ids (default: all)")
     p.add_argument("--write-docs", metavar="DIR",
                    help="write one derivation page per theorem, DIR/<id>.md")
+    p.add_argument("--write-latex", metavar="DIR",
+                   help="write DIR/derivations.tex, one section per theorem (a LaTeX appendix)")
     add_json_flag(p)
     p.set_defaults(func=run)
 
@@ -36,6 +38,10 @@ def run(args) -> int:
 
         for path in write_pages(results, args.write_docs, index=not args.ids):
             sys.stderr.write(f"[prove] wrote {path}\n")
+    if args.write_latex:
+        from ..theorems.latex import write_latex
+
+        sys.stderr.write(f"[prove] wrote {write_latex(results, args.write_latex)}\n")
     ok = all(r.ok for r in results)
     if args.json:
         emit_json({"ok": ok, "theorems": [r.to_json() for r in results]})

@@ -51,7 +51,7 @@ _S = sp.Symbol("s", positive=True, integer=True)
 
 def _prefix(i):
     """``E^{(s)}_i = W_i ... W_s`` as a letter (h_i x h_{s-1})."""
-    return letter("Es", H(i), H(_S - 1), idx=i, tex="E^{(s)}_{{i}}")
+    return letter("Es", H(i), H(_S - 1), idx=i, tex="{E^{(s)}_{{i}}}")
 
 
 def suffix_statement(shift: int = 0, balanced: bool = True):
