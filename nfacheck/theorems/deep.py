@@ -78,9 +78,10 @@ def _layerwise_steps() -> Proof:
               "L = s + j, S_s^T S_s = (W_s^T W_s)^{L-s+1}", suffix),
         kstep("the sub-network h -> S_s h is linear: its Jacobian w.r.t. the layer input is S_s "
               "at every point, so its AGOP is G_s = S_s^T S_s", jac),
-        step("lemma (uniqueness of the PSD root): M_s^{L-s+1} = G_s with M_s PSD gives "
-             "M_s = G_s^{1/(L-s+1)}", r"M\succeq 0,\ M^{m}=G\ \Longrightarrow\ M=G^{1/m}",
-             "lemma", lm.check_root_uniqueness(), lm.PSD_ROOT_UNIQUENESS.reference),
+        step(f"spot check of the cited lemma ({lm.PSD_ROOT_UNIQUENESS.name}; outside the "
+             "kernel): M_s^{L-s+1} = G_s with M_s PSD gives M_s = G_s^{1/(L-s+1)}",
+             r"M\succeq 0,\ M^{m}=G\ \Longrightarrow\ M=G^{1/m}",
+             "numeric", lm.check_root_uniqueness(), lm.PSD_ROOT_UNIQUENESS.reference),
         step("explicit balanced chains, L = 2..5 (the case l = 1; every suffix is such a chain)",
              r"S_1^{\top}S_1 = (W_1^{\top}W_1)^{L}", "random",
              inst.balanced_power_instances(symbolic=False)),
