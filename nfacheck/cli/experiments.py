@@ -73,7 +73,7 @@ def run(args) -> int:
 
 def _run_locked(args, configs, name, out, extra) -> int:
     from ..experiments.grid import STORE_NAME, read_store
-    from ..experiments.suite import alpha_table, run_suite
+    from ..experiments.suite import alpha_table, layer_alpha_table, run_suite
 
     stored = read_store(out / STORE_NAME)
     done = sum(c.key() in stored for c in configs)
@@ -98,6 +98,7 @@ def _run_locked(args, configs, name, out, extra) -> int:
         emit_json({"out": str(out), "results": str(out / "results.json"),
                    "figures": [str(p) for p in suite["figures"]],
                    "alpha_table": suite["results"]["alpha_table"],
+                   "layer_alpha_table": suite["results"]["layer_alpha_table"],
                    "drift_slopes": {k: v["slope"] for k, v in suite["drift"].items()},
                    "n_runs": len(runs), "diverged": diverged,
                    "seconds": round(suite["seconds"], 2)})
@@ -108,6 +109,11 @@ def _run_locked(args, configs, name, out, extra) -> int:
         print_table(headers, rows)
     else:
         print("(no balanced linear runs with λ = 0 in this grid)")
+    headers, rows = layer_alpha_table(suite["runs"])
+    if rows:
+        print("\nper layer (deep NFA: W_l^T W_l against the AGOP of the sub-network from layer l "
+              "on), same runs")
+        print_table(headers, rows)
     print()
     print("one-step imbalance drift ~ η^slope: " + ", ".join(
         f"{k} {v['slope']:.2f}" for k, v in suite["drift"].items()))

@@ -17,14 +17,22 @@ def add_parser(sub) -> None:
         description="Integrate the gradient flow of PROBLEM at its dps and report, at every "
         "output time, the loss, the imbalance max_l ||D_l||_F, the NFA residual "
         "min_c ||M - c G^alpha||_F / ||M||_F (alpha = 1/L unless --alpha), its c = 1 value, the "
-        "fitted exponent, the cosine of M and G and the commutator lower bound. Exit 0 when the "
-        "residual is <= tol at every time, 1 when not, 2 on bad input.",
+        "fitted exponent, the cosine of M and G and the commutator lower bound; then the same "
+        "figures for every layer l (the deep NFA: W_l^T W_l against the AGOP of the "
+        "sub-network from layer l on, w.r.t. the layer's input, at exponent 1/(L-l+1) unless "
+        "--layer-alphas). "
+        "Exit 0 when the first-layer residual (with --all-layers: every layer's) is <= tol at "
+        "every time, 1 when not, 2 on bad input.",
     )
     p.add_argument("problem", metavar="PROBLEM", help="problem file (TOML)")
     p.add_argument("--alpha", metavar="A", help="exponent, exact (e.g. 1/3 or 0.5); default 1/L")
     p.add_argument(
         "--tol", metavar="T", help="tolerance on the residual, exact; default 10^-(dps//2)"
     )
+    p.add_argument("--layer-alphas", metavar="A1,...,AL",
+                   help="per-layer exponents, exact, comma-separated; default 1/(L-l+1)")
+    p.add_argument("--all-layers", action="store_true",
+                   help="exit status from every layer's residual, not only the first layer's")
     add_json_flag(p)
     p.set_defaults(func=run)
 
@@ -49,7 +57,14 @@ def run(args) -> int:
     # validate the options before any integration work
     alpha = positive(args.alpha, "--alpha", most=ALPHA_MAX)
     tol = positive(args.tol, "--tol", most=1)
+    layer_alphas = None
+    if args.layer_alphas is not None:
+        layer_alphas = [positive(a.strip(), "--layer-alphas", most=ALPHA_MAX)
+                        for a in args.layer_alphas.split(",")]
     problem = load_problem(args.problem)
+    if layer_alphas is not None and len(layer_alphas) != problem.depth:
+        raise InputError(f"expected {problem.depth} exponents (one per layer), got "
+                         f"{len(layer_alphas)}", "--layer-alphas", args.layer_alphas)
     from ..numeric.integrate import check_flow_size
 
     check_flow_size(problem)  # refuse what would not fit, before any output
@@ -58,17 +73,19 @@ def run(args) -> int:
                    unit="time")
     try:
         verdict = verify(problem, alpha=alpha, tol=tol,
-                         progress=lambda t, _end: bar.set(float(t)))  # display only
+                         progress=lambda t, _end: bar.set(float(t)),  # display only
+                         layer_alphas=layer_alphas)
     finally:
         bar.close()
     if args.json:
         emit_json(verdict.to_json())
     else:
-        _print_text(verdict)
-    return 0 if verdict.holds else 1
+        _print_text(verdict, args.all_layers)
+    holds = verdict.holds and (verdict.layers_hold or not args.all_layers)
+    return 0 if holds else 1
 
 
-def _print_text(verdict) -> None:
+def _print_text(verdict, all_layers: bool = False) -> None:
     from mpmath import mp
 
     def g(x, digits=6):
@@ -87,6 +104,14 @@ def _print_text(verdict) -> None:
                      g(m.commutator_bound), m.clamp.count])
     print_table(["t", "loss", "imbalance", "residual", "residual(c=1)", "alpha_fit",
                  "cosine", "comm.bound", "clamped"], rows)
+    print(f"\nper layer: W_l^T W_l against the AGOP of the sub-network from layer l on "
+          f"(exponents {', '.join(prov['layer_alphas'])})")
+    rows = [[c.to_json()["t"], lm.l, prov["layer_alphas"][lm.l - 1], g(lm.gram_residual),
+             g(lm.metrics.alpha_fit, 10), g(lm.metrics.correlation, 10),
+             g(lm.metrics.commutator_bound), lm.metrics.clamp.count]
+            for c in verdict.checks for lm in c.layers]
+    print_table(["t", "l", "alpha", "residual", "alpha_fit", "cosine", "comm.bound", "clamped"],
+                rows)
     integ = prov["integrator"]
     print(f"\nintegrator: {integ['method']}, {integ['steps']} steps, {integ['nfev']} evaluations, "
           f"status {integ['status']}; {prov['seconds']} s")
@@ -112,4 +137,9 @@ def _print_text(verdict) -> None:
         elif "rate_last_interval" in trend:
             print(f"and the residual is not decaying to 0: down {trend['reduction']}x, rate "
                   f"{trend['rate_last_interval']} on the last interval{ref}")
+    worst_layers = ", ".join(f"l={i + 1}: {g(r, 3)}"
+                             for i, r in enumerate(verdict.max_layer_residuals()))
+    word = "CONFIRMED" if verdict.layers_hold else "NOT CONFIRMED"
+    print(f"deep NFA {word} per layer (max residual {worst_layers}; tol {prov['tol']})"
+          + ("" if all_layers else "; decides the exit status only with --all-layers"))
     sys.stdout.flush()

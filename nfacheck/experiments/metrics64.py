@@ -15,7 +15,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from .models import agop, data_loss
+from .models import agop, data_loss, forward
 
 __all__ = [
     "CLAMP_REL",
@@ -29,6 +29,8 @@ __all__ = [
     "imbalances",
     "imbalance",
     "discrete_imbalance_step",
+    "layer_agops",
+    "layer_metrics",
     "metrics",
 ]
 
@@ -98,6 +100,15 @@ class Fitter:
         r_one = self.off2 + float(np.sum((self.diag - p) ** 2))
         return math.sqrt(r_opt) / self.normM, c, math.sqrt(r_one) / self.normM
 
+    def on_grid(self, alphas: np.ndarray) -> np.ndarray:
+        """The min-c residual at every exponent of ``alphas`` at once (as ``self(a)[0]``)."""
+        p = np.where(self.pos, np.exp(np.outer(alphas, self.lw)), 0.0)
+        p2 = np.sum(p * p, axis=1)
+        safe = np.where(p2 > 0, p2, 1.0)
+        c = (p @ self.diag) / safe
+        r = self.off2 + np.sum((self.diag - c[:, None] * p) ** 2, axis=1)
+        return np.where(p2 > 0, np.sqrt(r) / self.normM, 1.0)
+
 
 def residual_at(M: np.ndarray, G: np.ndarray, alpha: float,
                 fitter: Fitter | None = None) -> dict:
@@ -141,7 +152,7 @@ def alpha_fit(M: np.ndarray, G: np.ndarray, alpha_max: float = ALPHA_MAX,
     if f.normM == 0.0 or not np.any(f.pos):
         return math.nan, math.nan
     grid = np.linspace(0.0, alpha_max, 201)
-    vals = [f(a)[0] for a in grid]
+    vals = f.on_grid(grid)
     i = int(np.argmin(vals))
     lo, hi = grid[max(i - 1, 0)], grid[min(i + 1, len(grid) - 1)]
     a = _golden(lambda x: f(x)[0], float(lo), float(hi))
@@ -189,6 +200,39 @@ def discrete_imbalance_step(
             for l in range(len(D))]
 
 
+def layer_agops(weights: Sequence[np.ndarray], X: np.ndarray,
+                activation: str = "linear") -> list[np.ndarray]:
+    """``[G_1, ..., G_L]``: the AGOP of the sub-network from layer l on w.r.t. its input.
+
+    As ``nfacheck.numeric.network.layer_agops``: the input of layer l is the post-activation
+    ``h_{l-1}`` of the samples (``h_0 = x``); for a linear net ``G_l = S_l^T S_l``.
+    """
+    _, _, post = forward(weights, X, activation)
+    return [agop(weights[i:], post[i], activation) for i in range(len(weights))]
+
+
+def layer_metrics(weights: Sequence[np.ndarray], X: np.ndarray,
+                  activation: str = "linear") -> list[dict]:
+    """Per layer l: ``W_l^T W_l`` against ``G_l`` at ``alpha = 1/(L-l+1)`` (the deep NFA).
+
+    Returns
+    -------
+    list of dict
+        ``l``, ``alpha``, ``nfa_residual``, ``alpha_fit``, ``correlation``, ``commutator_bound``,
+        ``clamped`` for l = 1 .. L.
+    """
+    L = len(weights)
+    out = []
+    for i, G in enumerate(layer_agops(weights, X, activation)):
+        M = weights[i].T @ weights[i]
+        a = 1.0 / (L - i)
+        res = residual_at(M, G, a)
+        out.append({"l": i + 1, "alpha": a, "nfa_residual": res["nfa_residual"],
+                    "alpha_fit": alpha_fit(M, G)[0], "correlation": correlation(M, G),
+                    "commutator_bound": commutator_bound(M, G), "clamped": res["clamped"]})
+    return out
+
+
 def metrics(
     weights: Sequence[np.ndarray],
     X: np.ndarray,
@@ -204,7 +248,8 @@ def metrics(
     dict
         ``loss`` (with the decay term), ``data_loss``, ``imbalance``, ``nfa_residual``,
         ``nfa_residual_c1``, ``c``, ``alpha``, ``alpha_fit``, ``alpha_fit_residual``,
-        ``correlation``, ``commutator_bound``, ``clamped``, ``rank`` (of G after clamping).
+        ``correlation``, ``commutator_bound``, ``clamped``, ``rank`` (of G after clamping),
+        and ``layers`` (:func:`layer_metrics`, the deep NFA of every layer).
     """
     L = len(weights)
     a = 1.0 / L if alpha is None else float(alpha)
@@ -224,4 +269,5 @@ def metrics(
         "alpha_fit_residual": afr,
         "correlation": correlation(M, G),
         "commutator_bound": commutator_bound(M, G),
+        "layers": layer_metrics(weights, X, activation),
     }

@@ -19,7 +19,8 @@ from .laws import drift_slope, imbalance_law_trace
 from .optimizers import OPTIMIZERS
 from .train import RunConfig, run_config
 
-__all__ = ["DRIFT_CASES", "LAW_CASE", "run_suite", "alpha_table", "measure_laws"]
+__all__ = ["DRIFT_CASES", "LAW_CASE", "run_suite", "alpha_table", "layer_alpha_table",
+           "measure_laws"]
 
 # One-step imbalance drift vs η: GD on linear nets is O(η²); the rest are first-order controls.
 DRIFT_CASES: dict[str, RunConfig] = {
@@ -39,12 +40,16 @@ def measure_laws(quick: bool = True) -> tuple[dict, dict]:
     return drift, imbalance_law_trace(LAW_CASE)
 
 
+def _balanced_linear(r: dict) -> bool:
+    return (r.get("activation") == "linear" and r.get("init") == "balanced"
+            and r.get("weight_decay") == 0.0 and r.get("alpha_fit") is not None)
+
+
 def alpha_table(runs: Sequence[dict]) -> tuple[list[str], list[list[str]]]:
     """alpha_fit (mean over seeds) by depth and optimizer, balanced linear runs with λ = 0."""
     acc: dict[tuple[int, str], list[float]] = defaultdict(list)
     for r in runs:
-        if (r.get("activation") == "linear" and r.get("init") == "balanced"
-                and r.get("weight_decay") == 0.0 and r.get("alpha_fit") is not None):
+        if _balanced_linear(r):
             acc[(r["depth"], r["optimizer"])].append(r["alpha_fit"])
     depths = sorted({d for d, _ in acc})
     opts = [o for o in OPTIMIZERS if any(o == p for _, p in acc)]
@@ -56,6 +61,31 @@ def alpha_table(runs: Sequence[dict]) -> tuple[list[str], list[list[str]]]:
             row.append(f"{sum(v) / len(v):.4f}" if v else "-")
         rows.append(row)
     return ["depth", "1/L"] + opts, rows
+
+
+def layer_alpha_table(runs: Sequence[dict]) -> tuple[list[str], list[list[str]]]:
+    """Per-layer alpha_fit (mean over seeds) against 1/(L−l+1), by depth, layer and optimizer.
+
+    The deep NFA of layer l (``W_l^T W_l`` against the AGOP of the sub-network from layer l on,
+    w.r.t. its input); balanced linear runs with λ = 0. Layer L is exact for every net (its
+    sub-network is ``W_L`` itself), so its row shows the arithmetic only.
+    """
+    acc: dict[tuple[int, int, str], list[float]] = defaultdict(list)
+    for r in runs:
+        if _balanced_linear(r):
+            for i, a in enumerate(r.get("layer_alpha_fit") or []):
+                if a is not None:
+                    acc[(r["depth"], i + 1, r["optimizer"])].append(a)
+    keys = sorted({(L, layer) for L, layer, _ in acc})
+    opts = [o for o in OPTIMIZERS if any(o == p for _, _, p in acc)]
+    rows = []
+    for L, layer in keys:
+        row = [str(L), str(layer), f"{1 / (L - layer + 1):.4f}"]
+        for o in opts:
+            v = acc.get((L, layer, o))
+            row.append(f"{sum(v) / len(v):.4f}" if v else "-")
+        rows.append(row)
+    return ["depth", "l", "1/(L-l+1)"] + opts, rows
 
 
 def run_suite(
@@ -111,6 +141,8 @@ def _run_locked(configs, out, grid_name, workers, scheduler, on_result, extra_pr
                                     | {"config": LAW_CASE.key()}),
         },
         "alpha_table": dict(zip(("headers", "rows"), alpha_table(runs), strict=True)),
+        "layer_alpha_table": dict(zip(("headers", "rows"), layer_alpha_table(runs),
+                                      strict=True)),
         "provenance": {
             "nfacheck": __version__,
             "numpy": np.__version__,

@@ -14,6 +14,7 @@ from dataclasses import asdict, dataclass, field, fields
 import numpy as np
 
 from ..errors import InputError
+from .defect import DefectTracker
 from .inits import DEFAULT_SCALES, INITS, init_weights
 from .metrics64 import metrics
 from .models import ACTIVATIONS64, loss_gradients
@@ -119,6 +120,7 @@ class RunResult:
             alpha_fit=self.final.get("alpha_fit"),
             nfa_residual=self.final.get("nfa_residual"),
             imbalance=self.final.get("imbalance"),
+            layer_alpha_fit=[lay["alpha_fit"] for lay in self.final.get("layers") or []],
             final=self.final,
             history=self.history,
             seconds=round(self.seconds, 4),
@@ -158,10 +160,19 @@ def train(cfg: RunConfig, return_weights: bool = False):
     marks = record_steps(cfg.steps, cfg.record_every)
     history: list[dict] = []
     status = "ok"
+    # gd-nfa-defect-bound applies to plain (mini-batch) gradient descent on linear nets
+    tracker = (DefectTracker(weights, cfg.lr, cfg.weight_decay)
+               if cfg.optimizer in ("gd", "sgd") and cfg.activation == "linear" else None)
 
     def record(step: int) -> dict:
         m = metrics(weights, X, Y, cfg.activation, cfg.weight_decay)
-        history.append({"step": step, **{k: m[k] for k in _TRACKED}})
+        entry = {"step": step, **{k: m[k] for k in _TRACKED}}
+        entry["layer_residual"] = [lay["nfa_residual"] for lay in m["layers"]]
+        entry["layer_alpha_fit"] = [lay["alpha_fit"] for lay in m["layers"]]
+        if tracker is not None:
+            rep = tracker.report(weights)
+            entry.update(defect=rep["defect"], defect_bound=rep["defect_bound"])
+        history.append(entry)
         return m
 
     def measurable(step: int | None) -> bool:
@@ -191,6 +202,8 @@ def train(cfg: RunConfig, return_weights: bool = False):
             if not math.isfinite(cur) or cur > limit:
                 status = "diverged"
                 break
+            if tracker is not None:
+                tracker.step(grads)
             opt.step(weights, grads)
             if step in marks and not measurable(step):
                 status = "diverged"
@@ -199,5 +212,7 @@ def train(cfg: RunConfig, return_weights: bool = False):
         status = "diverged"
     final = metrics(weights, X, Y, cfg.activation, cfg.weight_decay) if status == "ok" else {
         k: None for k in ("loss", "alpha_fit", "nfa_residual", "imbalance")}
+    if tracker is not None and status == "ok":
+        final["gd_defect"] = tracker.report(weights)
     res = RunResult(cfg, status, final, history, time.perf_counter() - start)
     return (res, weights) if return_weights else res

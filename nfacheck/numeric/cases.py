@@ -12,8 +12,8 @@ from fractions import Fraction as F
 from ..generate import cayley
 from ..problem import Problem
 
-__all__ = ["cayley", "balanced_linear_weights", "unbalanced_linear_weights", "linear_problem",
-           "exact_imbalances"]
+__all__ = ["cayley", "balanced_linear_weights", "unbalanced_linear_weights",
+           "perturbed_linear_weights", "linear_problem", "exact_imbalances"]
 
 Mat = list[list[F]]
 
@@ -58,6 +58,18 @@ def unbalanced_linear_weights(L: int, d: int = 3, k: int = 2) -> list[Mat]:
     return ws
 
 
+def perturbed_linear_weights(L: int, d: int = 3, k: int = 2, scale: F = F(1, 4)) -> list[Mat]:
+    """The balanced weights with *every* layer perturbed, so every ``D_l`` is ``O(scale)``.
+
+    (``unbalanced_linear_weights`` perturbs ``W_1`` only, which leaves the layers from 2 on
+    balanced: their deep NFA holds exactly.)
+    """
+    ws = balanced_linear_weights(L, d, k)
+    P = [[F(1, 3), F(-1, 4), F(1, 5)], [F(-1, 6), F(1, 3), F(1, 4)]]
+    return [[[v + scale * P[(r + i) % 2][(c + i) % 3] for c, v in enumerate(row)]
+             for r, row in enumerate(W)] for i, W in enumerate(ws)]
+
+
 _X = [[F(1), F(0), F(1, 2), F(-1, 3)], [F(0), F(1), F(1, 3), F(1, 2)],
       [F(1, 4), F(-1, 2), F(1), F(1, 5)]]
 _A = [[F(2), F(-1, 2), F(1)], [F(1, 2), F(3, 2), F(-1)]]  # teacher: Y = A X
@@ -65,11 +77,12 @@ _A = [[F(2), F(-1, 2), F(1)], [F(1, 2), F(3, 2), F(-1)]]  # teacher: Y = A X
 
 def linear_problem(weights: list[Mat], *, weight_decay: F = F(0), times: tuple[F, ...],
                    dps: int = 30, name: str = "") -> Problem:
-    """A linear-network :class:`Problem` with fixed exact data ``X`` (3 x 4) and ``Y = A X``."""
+    """A linear-network :class:`Problem` with fixed exact data ``X`` (d x 4, d <= 3) and
+    ``Y = A X`` (the teacher ``A`` restricted to d columns and k <= 2 rows)."""
     d = len(weights[0][0])
     widths = (d, *(len(W) for W in weights))
     X = [row[:] for row in _X[:d]]
-    Y = _mul(_A[: widths[-1]], X)
+    Y = _mul([r[:d] for r in _A[: widths[-1]]], X)  # d = 2: the teacher's first two columns
     return Problem(
         widths=widths, activation="linear",
         X=tuple(tuple(r) for r in X), Y=tuple(tuple(r) for r in Y),

@@ -17,6 +17,9 @@ Rows (for L = 2, 3, 4; quick: L = 2, 3 and shorter horizons):
 4. ``fact-stationary-flow``: at the end of the weight-decay flow, W_l^T W_l against the FACT
    matrix -(1/(n lambda)) sum_i grad_h l_i h_{l-1}(x_i)^T; its residual equals the stationarity
    defect ||W_l^T dL/dW_l|| / (lambda ||W_l^T W_l||) and is small. Control: the factor 1/(2 lambda).
+5. The deep NFA of every layer, its asymptotics, the sharp rate and FACT for a tanh net
+   (:mod:`.confirm_deep`), and gradient descent: the exact imbalance recursion and the NFA defect
+   bound (:mod:`.confirm_gd`).
 """
 
 from __future__ import annotations
@@ -238,6 +241,10 @@ def rows(quick: bool, workdir: Path) -> Iterator[CheckRow]:
         pair, secs = pairs[L]
         yield _asymptotic_row(L, pair, secs / 2)
         yield _imbalance_row(L, pair, secs / 2)
+    from .confirm_deep import rows as deep_rows
     from .confirm_fact import fact_row
+    from .confirm_gd import rows as gd_rows
 
     yield fact_row(quick, LAMBDA, DPS)
+    yield from deep_rows(quick)
+    yield from gd_rows(quick)

@@ -39,6 +39,8 @@ __all__ = [
     "gram",
     "imbalances",
     "jacobian",
+    "layer_agops",
+    "layer_grams",
     "loss",
     "to_ctx_matrix",
     "to_ctx_number",
@@ -327,6 +329,19 @@ class Network:
         """The AGOP G = (1/n) sum_i J(x_i)^T J(x_i) (d x d, uncentered)."""
         return self.ctx.matrix(self.agop_rows(self._weights(weights), self._data(X)))
 
+    def layer_agops(self, weights: Sequence[Any], X: Any = None) -> list[Any]:
+        """The deep-NFA AGOPs ``[G_1, ..., G_L]``, ``G_l`` of size h_{l-1} x h_{l-1}.
+
+        ``G_l`` is the AGOP of the sub-network ``h -> W_L sigma(... sigma(W_l h))`` from layer l
+        on, taken with respect to that layer's input ``h_{l-1}`` (the post-activation of layer
+        l-1; ``h_0 = x``) and averaged over the samples: ``G_l = (1/n) sum_i J_l(x_i)^T J_l(x_i)``
+        with ``J_l = d f / d h_{l-1}`` at ``h_{l-1}(x_i)``. ``G_1`` is :meth:`agop`; for a linear
+        net ``G_l = S_l^T S_l`` with ``S_l = W_L ... W_l``.
+        """
+        ws, xs = self._weights(weights), self._data(X)
+        _, _, hs = self.forward_rows(ws, xs)
+        return [self.ctx.matrix(self.agop_rows(ws[i:], hs[i])) for i in range(len(ws))]
+
 
 def _net(activation: str, params: Any, ctx: Any, **kw: Any) -> Network:
     return Network(activation, params, ctx, **kw)
@@ -424,9 +439,35 @@ def agop(
 
 def gram(weights: Sequence[Any], ctx: Any = mpmath.mp) -> Any:
     """The Gram (neural feature) matrix W_1^T W_1 (d x d) of the first layer."""
-    w1 = to_rows(weights[0], ctx)
-    cols = [list(c) for c in zip(*w1, strict=True)]
-    return ctx.matrix(_symmetric_products(cols, ctx, is_interval_context(ctx)))
+    return layer_grams(weights[:1], ctx)[0]
+
+
+def layer_grams(weights: Sequence[Any], ctx: Any = mpmath.mp) -> list[Any]:
+    """``[W_1^T W_1, ..., W_L^T W_L]``, the neural feature matrix of every layer."""
+    out = []
+    for w in weights:
+        cols = [list(c) for c in zip(*to_rows(w, ctx), strict=True)]
+        out.append(ctx.matrix(_symmetric_products(cols, ctx, is_interval_context(ctx))))
+    return out
+
+
+def layer_agops(
+    weights: Sequence[Any],
+    X: Any,
+    activation: str,
+    params: Mapping[str, Any] | None = None,
+    ctx: Any = mpmath.mp,
+) -> list[Any]:
+    """The per-layer AGOPs ``[G_1, ..., G_L]`` of the deep NFA (see :meth:`Network.layer_agops`).
+
+    Examples
+    --------
+    >>> from fractions import Fraction as F
+    >>> gs = layer_agops([[[F(1)]], [[F(2)]], [[F(3)]]], [[F(1)]], "linear")
+    >>> [float(g[0, 0]) for g in gs]   # (W_3 W_2 W_1)^2, (W_3 W_2)^2, W_3^2
+    [36.0, 36.0, 9.0]
+    """
+    return _net(activation, params, ctx).layer_agops(weights, X)
 
 
 def imbalances(weights: Sequence[Any], ctx: Any = mpmath.mp) -> list[Any]:

@@ -21,6 +21,7 @@ from mpmath import mp
 
 from ..errors import InputError
 from ..exact import format_exact
+from .layerwise import LayerMetrics, default_layer_alphas, layer_metrics
 from .metrics import GUARD_DIGITS, NFAMetrics, nfa_metrics
 
 __all__ = ["Checkpoint", "Verdict", "verify", "default_tol"]
@@ -41,14 +42,19 @@ def default_tol(dps: int) -> Fraction:
 
 @dataclass(frozen=True)
 class Checkpoint:
-    """NFA figures at one output time (numbers are ``mpf`` rounded to ``dps``)."""
+    """NFA figures at one output time (numbers are ``mpf`` rounded to ``dps``).
+
+    ``metrics`` is the first-layer NFA at the verdict's ``alpha``; ``layers`` the deep NFA of
+    every layer (:func:`nfacheck.numeric.layerwise.layer_metrics`).
+    """
 
     t: Fraction
     loss: Any
     metrics: NFAMetrics
+    layers: tuple[LayerMetrics, ...] = ()
 
     def __getattr__(self, name: str) -> Any:  # checkpoint.nfa_residual etc.
-        if name.startswith("_") or name in ("metrics", "t", "loss"):
+        if name.startswith("_") or name in ("metrics", "t", "loss", "layers"):
             raise AttributeError(name)
         return getattr(self.metrics, name)
 
@@ -64,6 +70,7 @@ class Checkpoint:
         out["clamp"] = m["clamp"]
         if m["notes"]:
             out["notes"] = m["notes"]
+        out["layers"] = [lm.to_json() for lm in self.layers]
         return out
 
 
@@ -80,6 +87,8 @@ class Verdict:
         the integrator reached every output time.
     alpha, tol
         The exponent and tolerance used (exact).
+    layer_alphas
+        The exponent of each layer's deep-NFA figures (exact; ``1/(L-l+1)`` by default).
     provenance
         dps, guard digits, tolerances, integrator method/steps/nfev/status, versions, backend,
         sha256 of the problem file, wall time.
@@ -90,6 +99,24 @@ class Verdict:
     alpha: Fraction
     tol: Fraction
     provenance: dict[str, Any] = field(default_factory=dict)
+    layer_alphas: tuple[Fraction, ...] = ()
+
+    @property
+    def layers_hold(self) -> bool:
+        """True when every layer's ``gram_residual`` is ``<= tol`` at every checkpoint (and the
+        integrator reached every output time, as for :attr:`holds`)."""
+        if not self.provenance.get("complete", True) or not self.checks:
+            return False
+        with mp.workdps(self.provenance.get("dps", 30) + GUARD_DIGITS):
+            tol = mp.mpf(self.tol.numerator) / self.tol.denominator
+            return all(not mp.isnan(lm.gram_residual) and lm.gram_residual <= tol
+                       for c in self.checks for lm in c.layers)
+
+    def max_layer_residuals(self) -> list[Any]:
+        """The largest ``gram_residual`` of each layer over the checkpoints (NaN counts as inf)."""
+        big = lambda v: mp.inf if mp.isnan(v) else v  # noqa: E731
+        return [max((c.layers[i].gram_residual for c in self.checks), key=big)
+                for i in range(len(self.layer_alphas))] if self.checks else []
 
     @property
     def status(self) -> str:
@@ -110,6 +137,7 @@ class Verdict:
         return {
             "checks": [c.to_json() for c in self.checks],
             "holds": self.holds,
+            "layers_hold": self.layers_hold,
             "trend": self.trend,
             "provenance": self.provenance,
         }
@@ -221,6 +249,7 @@ def verify(
     tol: Any = None,
     progress: Callable[..., Any] | None = None,
     method: str = "taylor",
+    layer_alphas: Any = None,
 ) -> Verdict:
     """Integrate ``problem`` and check the NFA ``W_1^T W_1 = c G^alpha`` at every output time.
 
@@ -236,11 +265,14 @@ def verify(
         Passed to the integrator (progress reporting on stderr is the caller's business).
     method
         Integrator method name.
+    layer_alphas
+        One exact exponent per layer for the deep-NFA figures; default ``1/(L-l+1)`` for layer l.
 
     Returns
     -------
     Verdict
-        ``holds`` is True when the residual is ``<= tol`` at every output time.
+        ``holds`` is True when the first-layer residual is ``<= tol`` at every output time;
+        ``layers_hold`` when every layer's is.
 
     Raises
     ------
@@ -260,6 +292,13 @@ def verify(
     alpha_q = Fraction(1, L) if alpha is None else _positive(alpha, "--alpha")
     tol_q = default_tol(problem.dps) if tol is None else _positive(tol, "--tol")
     dps = problem.dps
+    if layer_alphas is None:
+        layer_q = default_layer_alphas(L)
+    else:
+        layer_q = [_positive(a, "--layer-alphas") for a in layer_alphas]
+        if len(layer_q) != L:
+            raise InputError(f"expected {L} exponents (one per layer), got {len(layer_q)}",
+                             "--layer-alphas", ",".join(format_exact(a) for a in layer_q))
     t0 = time.perf_counter()
     traj = integrate(problem, method=method, progress=progress)
     t_int = time.perf_counter() - t0
@@ -268,7 +307,9 @@ def verify(
     for t, ws, loss in zip(texact, traj.weights, traj.losses, strict=True):
         m = nfa_metrics(ws, problem.X, problem.activation, alpha=alpha_q, dps=dps,
                         activation_params=problem.activation_params)
-        checks.append(Checkpoint(Fraction(t), loss, m))
+        layers = layer_metrics(ws, problem.X, problem.activation, alphas=layer_q, dps=dps,
+                               activation_params=problem.activation_params)
+        checks.append(Checkpoint(Fraction(t), loss, m, tuple(layers)))
     with mp.workdps(dps + GUARD_DIGITS):
         tol_mp = mp.mpf(tol_q.numerator) / tol_q.denominator
         complete = getattr(traj, "status", "success") == "success" and len(checks) == len(
@@ -288,6 +329,10 @@ def verify(
         "alpha_exact": format_exact(alpha_q),
         "tol": _fmt_exact(tol_q, dps),
         "tol_rule": "user" if tol is not None else "10^-(dps//2)",
+        "layer_alphas": [format_exact(a) for a in layer_q],
+        "layer_agop": "AGOP of h -> W_L sigma(... sigma(W_l h)) w.r.t. the layer input h_{l-1}, "
+                      "averaged over the samples (S_l^T S_l, S_l = W_L...W_l, when linear)",
+        "complete": complete,
         "clamp_rule": "eigenvalues <= lambda_max * 10^-(dps + 5) of G set to 0",
         "integrator": {
             "method": method,
@@ -311,4 +356,4 @@ def verify(
         "clamped": [c.metrics.clamp.count for c in checks],
         "seconds": round(seconds, 3),
     }
-    return Verdict(checks, holds, alpha_q, tol_q, provenance)
+    return Verdict(checks, holds, alpha_q, tol_q, provenance, tuple(layer_q))

@@ -16,7 +16,8 @@ __all__ = [
     "register", "get_theorem", "all_theorems",
 ]
 
-_MODULES = ("linear", "linear_power", "linear_asymptotic", "homogeneous", "commutator", "fact")
+_MODULES = ("linear", "linear_power", "linear_asymptotic", "homogeneous", "commutator", "fact",
+            "deep")
 _REGISTRY: dict[str, Theorem] = {}
 _ORIGIN: dict[str, str] = {}  # theorem id -> short name of the module that registered it
 _loaded = False

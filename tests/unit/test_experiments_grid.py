@@ -176,7 +176,7 @@ def test_check_stage_rows_hold_with_controls(tmp_path, monkeypatch):
 
     monkeypatch.setattr(check, "check_grid", _small_check_grid)
     got = list(check.rows(quick=True, workdir=tmp_path))
-    assert len(got) == 5 and all(r.section == "experiments" for r in got)
+    assert len(got) == 6 and all(r.section == "experiments" for r in got)
     assert all(r.ok and r.status == "confirmed" for r in got), [
         (r.name, r.status, r.controls) for r in got if not r.ok]
     assert (tmp_path / "results.json").exists()

@@ -83,6 +83,36 @@ def test_same_definitions_as_the_high_precision_metrics(kw):
     assert abs(ours["alpha_fit"] - float(ref.alpha_fit)) < 1e-6
 
 
+@pytest.mark.parametrize("kw", [{"depth": 3}, {"activation": "tanh", "depth": 3},
+                                {"activation": "relu", "depth": 4, "init": "gaussian"}])
+def test_layer_metrics_have_the_definitions_of_the_high_precision_path(kw):
+    from nfacheck.numeric.layerwise import layer_metrics
+
+    cfg = run_config(steps=150, **kw)
+    _, W = train(cfg, return_weights=True)
+    X, _ = make_data(cfg.d, cfg.k, cfg.n, cfg.seed)
+    ours = m64.layer_metrics(W, X, cfg.activation)
+    ref = layer_metrics([mp.matrix(w.tolist()) for w in W], mp.matrix(X.tolist()),
+                        cfg.activation, dps=25)
+    assert [o["l"] for o in ours] == [r.l for r in ref] == list(range(1, cfg.depth + 1))
+    for o, r in zip(ours, ref, strict=True):
+        assert o["alpha"] == pytest.approx(float(r.alpha_exact))
+        assert o["nfa_residual"] == pytest.approx(float(r.gram_residual), rel=1e-9, abs=1e-13)
+        assert o["correlation"] == pytest.approx(float(r.metrics.correlation), rel=1e-10)
+        assert abs(o["alpha_fit"] - float(r.metrics.alpha_fit)) < 1e-6
+    assert ours[0]["nfa_residual"] == pytest.approx(m64.metrics(W, X, X[:4], cfg.activation)[
+        "nfa_residual"], rel=1e-12)
+
+
+def test_layer_alpha_fit_is_recorded_and_gd_keeps_every_layer_near_its_exponent():
+    r = train(run_config(depth=3, steps=600)).to_json()
+    assert len(r["layer_alpha_fit"]) == 3 and len(r["history"][-1]["layer_alpha_fit"]) == 3
+    for i, a in enumerate(r["layer_alpha_fit"]):
+        assert abs(a - 1 / (3 - i)) < 0.02, i
+    g = train(run_config(depth=3, steps=600, init="gaussian")).to_json()
+    assert abs(g["layer_alpha_fit"][1] - 1 / 2) > 0.1  # control: the unbalanced inner layer
+
+
 def test_discrete_imbalance_law_is_exact_for_gd_on_linear_nets():
     cfg = run_config(depth=3, init="gaussian", weight_decay=0.05, steps=300)
     tr = imbalance_law_trace(cfg)
