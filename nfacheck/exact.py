@@ -216,8 +216,20 @@ def load_toml(path: str | Path, error: type[InputError] = InputError) -> tuple[d
             msg = msg[: -len("(at end of document)")] + (
                 f"(at end of document, line {len(lines)}, column {len(lines[-1]) + 1})"
             )
+        elif msg.startswith(("Cannot overwrite a value", "Cannot declare")):
+            msg = _name_duplicate(msg, text)
         raise error(f"malformed TOML: {msg}", source=str(path)) from None
     return data, raw
+
+
+def _name_duplicate(msg: str, text: str) -> str:
+    """tomllib's duplicate-key message with the key or table named (it gives only a place)."""
+    m = re.search(r"at line (\d+), column \d+", msg)
+    if not m:
+        return msg
+    line = text.split("\n")[int(m.group(1)) - 1].split("#")[0].strip()
+    key = line.strip("[] ") if line.startswith("[") else line.split("=")[0].strip()
+    return f"duplicate key {key!r}: a key or table may be given once ({m.group(0)})"
 
 
 def _short(exc: BaseException) -> str:
