@@ -36,10 +36,11 @@ def run(args) -> int:
     from pathlib import Path
 
     from ..errors import UsageError
-    from ..exact import parse_exact
+    from ..exact import load_json, parse_exact
     from ..io import atomic_write_text, check_output_path
     from ..numeric.limit.newton import find_limit
     from ..problem import load_problem, problem_to_toml
+    from ..search.critical import write_critical
     from ..search.weight_decay import scan
     from .limit import _certify
 
@@ -107,7 +108,7 @@ def run(args) -> int:
             if lim.spectrum.kind != "minimum":
                 blocked.append(f"candidate {s.index}: the limit is a {lim.spectrum.kind}")
                 continue
-            cert_path = args.out or str(Path(tmp.name) / "candidate.json")
+            cert_path = str(Path(tmp.name) / "candidate.json")  # args.out only once accepted
             info = _certify(argparse.Namespace(arith="arb", out=cert_path), problem, lim,
                             args.dps, Fraction(1, 10 ** (args.dps // 2)))
             if not info["certified"]:
@@ -118,6 +119,15 @@ def run(args) -> int:
                 blocked.append(f"candidate {s.index}: certified defect {cl['defect_at_least']} "
                                f"< {args.min_defect} (defect too small)")
                 continue
+            command = (f"nfacheck search --activation {args.activation} --weight-decay "
+                       f"{args.weight_decay} --seed {args.seed} --candidates {total} "
+                       f"--dps {args.dps}")
+            if args.out:
+                data = load_json(cert_path)[0]
+                data["replay"] = f"nfacheck limit {ppath} --dps {args.dps} --out {args.out}"
+                data.setdefault("provenance", {})["search"] = {
+                    "command": command, "candidate": s.index}
+                write_critical(args.out, data)
             print(f"CERTIFIED counterexample: candidate {s.index}, flow t = {lim.flow_time}, "
                   f"{len(lim.newton)} Newton steps; unique critical point in the box of radius "
                   f"{info['radius']}; data loss <= {cl['loss_at_most']}, NFA defect >= "
@@ -129,8 +139,7 @@ def run(args) -> int:
                 print(f"wrote {args.out}; check it with: nfacheck certify {args.out}")
                 print(f"replay: nfacheck limit {ppath} --dps {args.dps} --out {args.out}")
             else:
-                print(f"replay: nfacheck search --activation {args.activation} --weight-decay "
-                      f"{args.weight_decay} --seed {args.seed} --candidates {total}")
+                print(f"replay: {command}")
             return 0
     finally:
         tmp.cleanup()

@@ -30,6 +30,8 @@ def test_tanh_scan_certifies(tmp_path, capsys):
     assert F(claims["defect_at_least"]) >= F(1, 20)
     assert F(claims["hessian_min_eigenvalue_at_least"]) > 0
     assert F(claims["loss_at_most"]) <= F(1, 1000)
+    assert data["replay"] == f"nfacheck limit {prob} --dps 20 --out {cert}"
+    assert data["provenance"]["search"]["candidate"] == 5
     p = load_problem(prob)
     assert p.weight_decay == F(1, 1000) and p.activation == "tanh" and p.widths == (2, 3, 1)
     assert main(["certify", str(cert)]) == 0
@@ -45,11 +47,12 @@ def test_linear_finds_nothing(capsys):
     assert "no counterexample: defect too small" in out
 
 
-def test_unreachable_defect(capsys):
+def test_unreachable_defect(capsys, tmp_path):
     rc = main(["search", "--activation", "tanh", "--weight-decay", "1/1000", "--seed", "0",
-               "--candidates", "2", "--min-defect", "9/10"])
+               "--candidates", "2", "--min-defect", "9/10", "--out", str(tmp_path / "c.json")])
     assert rc == 1
     assert "no counterexample" in capsys.readouterr().out
+    assert not list(tmp_path.iterdir())
 
 
 @pytest.mark.parametrize("argv", [
