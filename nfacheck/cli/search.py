@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from . import _options
+from . import _options, search_wd
 from ._output import add_json_flag, emit_json, print_table, progress
 
 
@@ -33,6 +33,7 @@ def add_parser(sub) -> None:
     p.add_argument("--budget", type=_options.seconds, default=120.0, metavar="SECONDS",
                    help="wall-time limit of the drawing phase, > 0 (default 120)")
     add_json_flag(p)
+    search_wd.add_arguments(p)
     p.set_defaults(func=run)
 
 
@@ -49,6 +50,12 @@ def run(args) -> int:
     from ..search.certificate import write_certificate
     from ..search.search import DEFAULT_CANDIDATES, search
 
+    if args.weight_decay is not None:
+        if args.json:
+            from ..errors import UsageError
+
+            raise UsageError("--json: not available with --weight-decay")
+        return search_wd.run(args)
     if args.out:
         from ..io import check_output_path
 

@@ -1,0 +1,149 @@
+"""`nfacheck search --weight-decay λ`: scan small random problems, certify where training ends."""
+
+from __future__ import annotations
+
+import sys
+import time
+
+
+def add_arguments(p) -> None:
+    """The weight-decay options of ``nfacheck search``."""
+    g = p.add_argument_group(
+        "weight decay (lambda > 0)",
+        "With --weight-decay the search draws [2, 3, 1] problems with exact rational data and "
+        "init (n = 4), minimises the regularised loss of each in float64 (a screen), ranks "
+        "those with data loss <= --loss-max by the commutator bound on the NFA defect, writes "
+        "the best as a problem file and runs the 'limit' pipeline on it (flow from the stated "
+        "init, Newton, Krawczyk). Exit 0 when a counterexample was certified, 1 when none was.")
+    g.add_argument("--weight-decay", metavar="LAMBDA", default=None,
+                   help="weight decay lambda > 0, exact (e.g. 1/1000)")
+    g.add_argument("--problem-out", metavar="TOML",
+                   help="write the chosen problem here (default: CERT with suffix .toml)")
+    g.add_argument("--loss-max", metavar="EPS", default="1/1000",
+                   help="float64 data-loss filter of the screen, exact > 0 (default 1/1000)")
+    g.add_argument("--min-defect", metavar="DELTA", default="1/20",
+                   help="smallest float64 commutator bound worth certifying, and the smallest "
+                   "certified defect accepted, exact > 0 (default 1/20)")
+    g.add_argument("--tries", type=int, default=3, metavar="K",
+                   help="certify at most the K best screened candidates (default 3)")
+
+
+def run(args) -> int:
+    """Scan, then certify the best candidates in turn; see :func:`add_arguments`."""
+    import argparse
+    import tempfile
+    from fractions import Fraction
+    from pathlib import Path
+
+    from ..errors import UsageError
+    from ..exact import load_json, parse_exact
+    from ..io import atomic_write_text, check_output_path
+    from ..numeric.limit.newton import find_limit
+    from ..problem import load_problem, problem_to_toml
+    from ..search.critical import write_critical
+    from ..search.weight_decay import scan
+    from .limit import _certify
+
+    lam = parse_exact(args.weight_decay, "--weight-decay")
+    if lam <= 0:
+        raise UsageError(f"--weight-decay: must be > 0, got {args.weight_decay}")
+    eps = parse_exact(args.loss_max, "--loss-max")
+    delta = parse_exact(args.min_defect, "--min-defect")
+    if eps <= 0 or delta <= 0:
+        raise UsageError("--loss-max and --min-defect must be > 0")
+    if args.mechanism is not None:
+        raise UsageError("--mechanism: not used with --weight-decay")
+    if not 1 <= args.tries <= 100:
+        raise UsageError(f"--tries: must be 1..100, got {args.tries}")
+    for path, opt in ((args.out, "--out"), (args.problem_out, "--problem-out")):
+        if path:
+            check_output_path(path, option=opt)
+    total = args.candidates if args.candidates is not None else 50
+    t0 = time.perf_counter()
+
+    def say(msg):
+        print(f"  {msg}", file=sys.stderr, flush=True)
+
+    def tick(k, s):
+        if k == total or k % 10 == 0:
+            say(f"screen {k}/{total}: candidate {s.index} data loss {s.data_loss:.2e}, "
+                f"commutator bound {s.bound:.3f}")
+
+    res = scan(args.activation, lam, seed=args.seed, candidates=total, loss_max=float(eps),
+               dps=args.dps, progress=tick, budget=args.budget)
+    best = [s for s in res.ranked if s.bound >= float(delta)][: args.tries]
+    print(f"search {args.activation}, weight decay {args.weight_decay} (seed {args.seed}): "
+          f"{len(res.screened)} candidates screened in float64, {len(res.ranked)} with data "
+          f"loss <= {args.loss_max}, {len([s for s in res.ranked if s.bound >= float(delta)])} "
+          f"with commutator bound >= {args.min_defect} ({time.perf_counter() - t0:.1f} s)")
+    if not best:
+        top = f"{res.ranked[0].bound:.3g}" if res.ranked else "none"
+        why = ("no candidate fitted its data" if not res.ranked else
+               f"defect too small: the largest float64 commutator bound is {top}")
+        print(f"no counterexample: {why}; nothing certified")
+        return 1
+    tmp = tempfile.TemporaryDirectory()
+    try:
+        if args.problem_out:
+            ppath = Path(args.problem_out)
+        elif args.out:
+            ppath = Path(args.out).with_suffix(".toml")
+        else:
+            ppath = Path(tmp.name) / "candidate.toml"
+        blocked = []
+        for s in best:
+            prob = s.problem.replace(meta={
+                "name": f"{args.activation}-weight-decay-search",
+                "description": f"found by: nfacheck search --activation {args.activation} "
+                               f"--weight-decay {args.weight_decay} --seed {args.seed} "
+                               f"--candidates {total} (candidate {s.index})"})
+            atomic_write_text(ppath, problem_to_toml(prob))
+            say(f"candidate {s.index}: float64 data loss {s.data_loss:.2e}, bound "
+                f"{s.bound:.3f}; limit pipeline (flow, Newton, Krawczyk) on {ppath}")
+            problem = load_problem(ppath)
+            lim = find_limit(problem, dps=args.dps, progress=say)
+            if not lim.converged:
+                blocked.append(f"candidate {s.index}: the flow + Newton did not converge")
+                continue
+            if lim.spectrum.kind != "minimum":
+                blocked.append(f"candidate {s.index}: the limit is a {lim.spectrum.kind}")
+                continue
+            cert_path = str(Path(tmp.name) / "candidate.json")  # args.out only once accepted
+            info = _certify(argparse.Namespace(arith="arb", out=cert_path), problem, lim,
+                            args.dps, Fraction(1, 10 ** (args.dps // 2)))
+            if not info["certified"]:
+                blocked.append(f"candidate {s.index}: Krawczyk failed ({info['note']})")
+                continue
+            cl = info["claims"]
+            if parse_exact(cl["defect_at_least"]) < delta:
+                blocked.append(f"candidate {s.index}: certified defect {cl['defect_at_least']} "
+                               f"< {args.min_defect} (defect too small)")
+                continue
+            command = (f"nfacheck search --activation {args.activation} --weight-decay "
+                       f"{args.weight_decay} --seed {args.seed} --candidates {total} "
+                       f"--dps {args.dps}")
+            if args.out:
+                data = load_json(cert_path)[0]
+                data["replay"] = f"nfacheck limit {ppath} --dps {args.dps} --out {args.out}"
+                data.setdefault("provenance", {})["search"] = {
+                    "command": command, "candidate": s.index}
+                write_critical(args.out, data)
+            print(f"CERTIFIED counterexample: candidate {s.index}, flow t = {lim.flow_time}, "
+                  f"{len(lim.newton)} Newton steps; unique critical point in the box of radius "
+                  f"{info['radius']}; data loss <= {cl['loss_at_most']}, NFA defect >= "
+                  f"{cl['defect_at_least']}, lambda_min(Hessian) >= "
+                  f"{cl['hessian_min_eigenvalue_at_least']} ({time.perf_counter() - t0:.1f} s)")
+            if args.problem_out or args.out:
+                print(f"problem written to {ppath}")
+            if args.out:
+                print(f"wrote {args.out}; check it with: nfacheck certify {args.out}")
+                print(f"replay: nfacheck limit {ppath} --dps {args.dps} --out {args.out}")
+            else:
+                print(f"replay: {command}")
+            return 0
+    finally:
+        tmp.cleanup()
+    for b in blocked:
+        print(f"not certified: {b}")
+    print("no counterexample certified")
+    return 1
