@@ -160,8 +160,11 @@ class ArbKit(Kit):
 
     def __init__(self, dps: int) -> None:
         super().__init__(dps)
-        import flint
-
+        try:
+            import flint
+        except ImportError:  # a core dependency, but a user may have removed it
+            raise UsageError("arb arithmetic needs python-flint (pip install python-flint); "
+                             "or use --arith iv (mpmath intervals)") from None
         self._flint = flint
 
     @contextmanager
