@@ -35,3 +35,21 @@ def trajectory_max_diff(a, b, dps: int):
             for Wa, Wb in zip(sa, sb, strict=True)
             for x, y in zip(Wa, Wb, strict=True)
         )
+
+
+# a two-layer scalar linear problem that flows in well under a second (CLI and bad-input tests)
+TINY_PROBLEM = """
+[network]
+widths = [1, 1, 1]
+activation = "linear"
+[data]
+X = [["1"]]
+Y = [["2"]]
+[init]
+weights = [[["1/10"]], [["1/10"]]]
+[training]
+weight_decay = "0"
+times = ["0", "1/2"]
+[precision]
+dps = 20
+"""

@@ -23,6 +23,7 @@ from typing import Any
 from ..activations import ACTIVATIONS
 from ..errors import CertificateError
 from ..limits import DPS_MAX, check_work
+from ..numeric.limit.krawczyk import ldl_positive
 from .arith import (
     Backend,
     ExactBackend,
@@ -111,21 +112,6 @@ def _convert(backend: Backend, m) -> list[list[Any]]:
     return [[backend.const(x) for x in row] for row in m]
 
 
-def _ldl_positive(backend: Backend, a: list[list[Any]]) -> bool:
-    """True if every LDL^T pivot of symmetric ``a`` is certainly > 0 (so ``a`` is PD)."""
-    n = len(a)
-    a = [row[:] for row in a]
-    for j in range(n):
-        piv = a[j][j]
-        if backend.bounds(piv)[0] <= 0:
-            return False
-        for i in range(j + 1, n):
-            f = a[i][j] / piv
-            for k in range(j + 1, n):
-                a[i][k] = a[i][k] - f * a[j][k]
-    return True
-
-
 def _mid_float(backend: Backend, x) -> float:
     lo, hi = backend.bounds(x)
     return float((lo + hi) / 2)
@@ -149,7 +135,7 @@ def _spectral_bounds(backend: Backend, g: list[list[Any]]) -> Bounds:
                  for j in range(d)]
                 for i in range(d)
             ]
-            if _ldl_positive(backend, shifted):
+            if ldl_positive(backend, shifted):
                 upper = u
                 break
     if upper is None:  # fall back on ||G||_2 <= ||G||_F, always valid

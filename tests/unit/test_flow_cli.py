@@ -7,26 +7,13 @@ import json
 from pathlib import Path
 
 import pytest
+from helpers import TINY_PROBLEM
 
 from nfacheck.cli import main
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "docs" / "examples"
 
-PROBLEM = """
-[network]
-widths = [1, 1, 1]
-activation = "linear"
-[data]
-X = [["1"]]
-Y = [["2"]]
-[init]
-weights = [[["1/10"]], [["1/10"]]]
-[training]
-weight_decay = "0"
-times = ["0", "1/2"]
-[precision]
-dps = 20
-"""
+PROBLEM = TINY_PROBLEM
 
 
 def test_flow_json(tmp_path, capsys):

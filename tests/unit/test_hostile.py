@@ -21,27 +21,16 @@ import pytest
 
 if __name__ == "__main__":  # run as a script: import this checkout's nfacheck
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/helpers.py
+
+from helpers import TINY_PROBLEM  # noqa: E402
 
 from nfacheck.cli import main  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 DOC = ROOT / "docs" / "hostile-input.md"
 
-PROBLEM = """
-[network]
-widths = [1, 1, 1]
-activation = "linear"
-[data]
-X = [["1"]]
-Y = [["2"]]
-[init]
-weights = [[["1/10"]], [["1/10"]]]
-[training]
-weight_decay = "0"
-times = ["0", "1/2"]
-[precision]
-dps = 20
-"""
+PROBLEM = TINY_PROBLEM
 
 CERT = {
     "format": "nfacheck-certificate/1",
