@@ -38,6 +38,12 @@ REFS_DEEP = {
 }
 
 
+
+def _declared(builder) -> dict:
+    """The declared kernel conclusion and assumptions of a statement builder (built once)."""
+    _, conclusion, assumptions = builder(statement_only=True)
+    return {"conclusion": conclusion, "assumptions": tuple(assumptions)}
+
 def _refused(description: str, build: Callable, kind: str = "symbolic") -> Step:
     """A control's kernel attempt: refused is ``unknown`` (inconclusive on its own)."""
     try:
@@ -182,8 +188,7 @@ GD_IMBALANCE_RECURSION = register(Theorem(
               "for every layer and depth.",
     statement_prose_latex=r"D_l' = (1-\eta\lambda)^2 D_l + \eta^2\left(g_{l+1}^{\top}"
                           r"g_{l+1} - g_lg_l^{\top}\right)",
-    conclusion=kd.gd_recursion(statement_only=True)[1],
-    assumptions=tuple(kd.gd_recursion(statement_only=True)[2]),
+    **_declared(kd.gd_recursion),
     hypotheses=("f(x) = W_L ... W_1 x, any depth and widths",
                 "g_l = S_l^T R P_l^T (theorem gradient-linear; R = (1/n)(E X - Y) X^T)",
                 "a = 1 - eta lambda (the proof holds for any scalar a)"),
@@ -242,8 +247,7 @@ FACT_ALL_LAYERS = register(Theorem(
     statement_prose_latex=r"\nabla_{W}\mathcal L = 0\ \Longrightarrow\ W_l^{\top}W_l = "
                           r"-\frac{1}{n\lambda}\sum_{i=1}^{n}\nabla_{h_{l-1}}\ell_i\;"
                           r"h_{l-1}(x_i)^{\top}\quad\forall l",
-    conclusion=kd.fact_layer(statement_only=True)[1],
-    assumptions=tuple(kd.fact_layer(statement_only=True)[2]),
+    **_declared(kd.fact_layer),
     hypotheses=("any depth, widths and differentiable sigma; lambda > 0",
                 "stationary point: dL/dW_l = 0 for every l"),
     references=(REFS_DEEP["boix"],),
@@ -332,8 +336,7 @@ NFA_RATE_NONSINGULAR = register(Theorem(
               "e^{-2 lambda t / L} of the Hoelder bound. Proved (not refuted).",
     statement_prose_latex=r"\lambda_{\min}(M_\infty) > 0\ \Longrightarrow\ \|G^{1/L} - M\|_F "
                           r"\le \frac{C\mu^{1/L-1}}{L}\,e^{-2\lambda t}\quad (t \text{ large})",
-    conclusion=kd.rate_nonsingular(statement_only=True)[1],
-    assumptions=tuple(kd.rate_nonsingular(statement_only=True)[2]),
+    **_declared(kd.rate_nonsingular),
     axioms=_RATE_AXIOMS,
     hypotheses=("f(x) = W_L ... W_1 x, gradient flow, lambda > 0, any init",
                 "M(t) -> M_inf with M_inf non-singular; so M(t)^L >= 2 mu I for t >= t_0",
@@ -409,8 +412,7 @@ GD_NFA_DEFECT_BOUND = register(Theorem(
               "the spectral norms of every layer.",
     statement_prose_latex=r"\|E^{\top}E - M^{L}\|_F \le \omega^{2(L-1)}\tfrac{L(L-1)}{2}\left("
                           r"\max_l\|D_l(0)\|_F + \sqrt2\,\eta\,t\,\Gamma^2\right),\quad t = k\eta",
-    conclusion=kd.gd_defect(statement_only=True)[1],
-    assumptions=tuple(kd.gd_defect(statement_only=True)[2]),
+    **_declared(kd.gd_defect),
     axioms=_DEFECT_AXIOMS,
     hypotheses=("f(x) = W_L ... W_1 x, any depth and widths; GD with lambda = 0",
                 "||g_l(j)||_F <= Gamma for every step j < k and layer l",
