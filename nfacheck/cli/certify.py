@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from . import _options
-from ._output import add_json_flag, emit_json, print_table
+from ._output import add_json_flag, emit_json, print_table, progress
 
 
 def add_parser(sub) -> None:
@@ -56,14 +56,16 @@ def run(args) -> int:
     from ..errors import CertificateError
     from ..exact import load_json
     from ..search.certificate import parse_certificate
-    from ..search.certify import certify
+    from ..search.certify import certify, network_count
     from ..search.critical import certificate_kind
 
     data, _ = load_json(args.file, CertificateError)
     if certificate_kind(data, args.file) == "critical-point":
         return _run_critical(args, data)
     cert = parse_certificate(data, args.file)
-    result = certify(cert, dps=args.dps, source=args.file)
+    with progress(total=network_count(cert), desc=f"certify {args.file}",
+                  unit="weight sets") as bar:
+        result = certify(cert, dps=args.dps, source=args.file, progress=bar.set)
     if args.json:
         emit_json({
             "file": args.file,
@@ -133,10 +135,11 @@ def _print_members(result, section: str, first: str, labels: list[str]) -> None:
 
 def _run_critical(args, data) -> int:
     """A critical-point certificate: Krawczyk and the box bounds, re-derived from the file."""
-    from ..search.critical import certify_critical, parse_critical
+    from ..search.critical import CRITICAL_STEPS, certify_critical, parse_critical
 
     cert = parse_critical(data, args.file)
-    result = certify_critical(cert, args.arith)
+    with progress(total=len(CRITICAL_STEPS), desc=f"certify {args.file}", unit="steps") as bar:
+        result = certify_critical(cert, args.arith, progress=bar.set)
     if args.json:
         emit_json({
             "file": args.file, "kind": "critical-point", "status": result.status,

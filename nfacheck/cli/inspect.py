@@ -97,15 +97,10 @@ def run(args) -> int:
         raise InputError("--weight-decay needs targets: an array Y (or labels y) in the .npz",
                          source=args.data)
     n = X.shape[0] if args.samples is None else min(args.samples, X.shape[0])
-    bar = progress(total=n, desc="inspect", disable=not sys.stderr.isatty())
-    done = [0]
-    tick_every = max(n // 10, 1)
+    bar = progress(total=n, desc=f"inspect {args.weights} on {n} samples", unit="samples")
 
     def tick(b: int) -> None:
         bar.update(b)
-        before, done[0] = done[0], done[0] + b
-        if not sys.stderr.isatty() and before // tick_every != done[0] // tick_every:
-            sys.stderr.write(f"inspect: {done[0]}/{n} samples\n")
 
     try:
         result = inspect(net, X, init=init, Y=Y, weight_decay=args.weight_decay,

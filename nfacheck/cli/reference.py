@@ -26,6 +26,12 @@ _EXIT = """\
 Every subcommand takes `--json`: machine-readable output on stdout and nothing else there;
 progress and diagnostics go to stderr. `--debug` (before the subcommand) shows the traceback of
 an error.
+
+Progress: a command still running after 2 s shows a bar on a terminal; when stderr is a file or a
+pipe (CI, batch jobs) it prints a `started` line, then one line every 10 s
+(`$NFACHECK_PROGRESS_EVERY`) with the position, the elapsed time, an estimate of the time left
+and the step under way (`certify` names each of its steps, `inspect` counts samples, `flow` and
+`verify` the integration time). A run that ends within 2 s prints no progress.
 """
 
 

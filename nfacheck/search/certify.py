@@ -16,6 +16,7 @@ Rayleigh quotient.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
@@ -274,8 +275,14 @@ def _pow10_le(e: Fraction, ratio: Fraction) -> bool:
     return Fraction(10) ** e.numerator <= ratio**e.denominator
 
 
-def certify(cert: Certificate, *, dps: int | None = None, source: str | None = None
-            ) -> CertifyResult:
+def network_count(cert: Certificate) -> int:
+    """How many weight sets :func:`certify` evaluates: the main one, family and training members."""
+    return 1 + len(cert.family.members if cert.family else ()) + len(
+        cert.training.members if cert.training else ())
+
+
+def certify(cert: Certificate, *, dps: int | None = None, source: str | None = None,
+            progress: Callable[[int, str], None] | None = None) -> CertifyResult:
     """Re-derive every claim of ``cert`` rigorously.
 
     Parameters
@@ -286,6 +293,9 @@ def certify(cert: Certificate, *, dps: int | None = None, source: str | None = N
         Working digits for interval arithmetic (smooth activations); default from the data.
     source
         File name used in error messages.
+    progress
+        Called as ``progress(done, what)`` before each weight set (display only): ``done`` of
+        :func:`network_count` evaluated so far, ``what`` names the one starting.
 
     Returns
     -------
@@ -311,21 +321,25 @@ def certify(cert: Certificate, *, dps: int | None = None, source: str | None = N
                 "data", source=source)
         backend = IntervalBackend(work)
         method = f"interval arithmetic (mpmath.iv, dps={work})"
-    nets = 1 + len(cert.family.members if cert.family else ()) + len(
-        cert.training.members if cert.training else ())
+    nets = network_count(cert)
+    tick = progress or (lambda done, what: None)
     check_work(estimate_work(list(cert.widths), cert.n, nets, max(work, 50)),
                f"certify: {nets} networks {list(cert.widths)} on {cert.n} samples")
     with iv_precision(max(work, 50)):
         try:
+            tick(0, "weights")
             main = quantities(cert, cert.weights, backend)
             fam = []
             if cert.family is not None:
-                for m in cert.family.members:
+                for i, m in enumerate(cert.family.members):
+                    tick(len(fam) + 1, f"family.members[{i}]")
                     fam.append((m.eps, quantities(cert, member_weights(cert, m.eps), backend)))
             train = []
             if cert.training is not None:
-                for m in cert.training.members:
+                for i, m in enumerate(cert.training.members):
+                    tick(len(fam) + len(train) + 1, f"training.members[{i}]")
                     train.append((m.iteration, quantities(cert, m.weights, backend)))
+            tick(nets, "")
         except KinkError as exc:
             raise CertificateError(
                 f"{exc}; refusing to certify", f"weights[{exc.layer - 1}][{exc.unit - 1}]",

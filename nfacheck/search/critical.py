@@ -9,6 +9,7 @@ re-derives every claim from the file alone (ball arithmetic, or ``mpmath.iv``).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
@@ -19,7 +20,7 @@ from ..errors import CertificateError
 from ..io import atomic_write_json
 from ..numeric.limit.hessian import Model, flatten
 from ..numeric.limit.kits import MpKit, make_kit
-from ..numeric.limit.krawczyk import BoxBounds, certify_box, preconditioner
+from ..numeric.limit.krawczyk import BOX_STEPS, BoxBounds, certify_box, preconditioner
 from .certificate import (
     FORMAT as FORMAT_V1,
 )
@@ -162,17 +163,32 @@ def flatten_weights(cert: CriticalCertificate) -> list[Fraction]:
     return flatten(cert.weights)
 
 
-def box_bounds(cert: CriticalCertificate, arithmetic: str = "arb", mu=None) -> BoxBounds:
-    """Krawczyk and the box bounds for the certificate's box, in ``arithmetic``."""
+#: the steps :func:`box_bounds` reports: the preconditioner, then those of ``certify_box``
+CRITICAL_STEPS = ("the preconditioner (midpoint Hessian inverse)", *BOX_STEPS)
+
+
+def box_bounds(cert: CriticalCertificate, arithmetic: str = "arb", mu=None,
+               progress: Callable[[int, str], None] | None = None) -> BoxBounds:
+    """Krawczyk and the box bounds for the certificate's box, in ``arithmetic``.
+
+    ``progress(k, what)`` is called as step k of :data:`CRITICAL_STEPS` starts (display only).
+    """
+    tick = progress or (lambda k, what: None)
     center = flatten_weights(cert)
+    tick(0, CRITICAL_STEPS[0])
     C = preconditioner(_model(cert, MpKit(cert.dps)), center)
     return certify_box(_model(cert, make_kit(arithmetic, cert.dps)), center, cert.radius, C,
-                       cert.hessian_min_at_least if mu is None else mu)
+                       cert.hessian_min_at_least if mu is None else mu,
+                       progress=lambda k, what: tick(k + 1, what))
 
 
-def certify_critical(cert: CriticalCertificate, arithmetic: str = "arb") -> CriticalResult:
-    """Re-derive every claim of a critical-point certificate from the file alone."""
-    b = box_bounds(cert, arithmetic)
+def certify_critical(cert: CriticalCertificate, arithmetic: str = "arb",
+                     progress: Callable[[int, str], None] | None = None) -> CriticalResult:
+    """Re-derive every claim of a critical-point certificate from the file alone.
+
+    ``progress`` is passed to :func:`box_bounds`.
+    """
+    b = box_bounds(cert, arithmetic, progress=progress)
     flag = Fraction(int(b.unique_zero))
     ratio = b.inclusion_ratio
     mu = cert.hessian_min_at_least

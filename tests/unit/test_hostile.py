@@ -505,20 +505,6 @@ def test_a_grid_that_fails_leaves_no_empty_store(tmp_path, monkeypatch):
     assert not (tmp_path / "o" / grid.STORE_NAME).exists()
 
 
-def test_progress_lines_in_a_file_and_the_eta_after_a_resume(monkeypatch, capsys):
-    from nfacheck.cli import _output
-
-    monkeypatch.setenv("NFACHECK_PROGRESS_EVERY", "5")
-    bar = _output.Progress(100, "experiments", done=50, unit="runs")
-    bar._clock = lambda: 10.0
-    bar._t0 = bar._last = 0.0
-    bar.update(10)  # 10 new runs in 10 s: 40 left -> about 40 s, not 8 s
-    bar.close()
-    err = capsys.readouterr().err.splitlines()
-    assert err[0] == "nfacheck: experiments: started (100 runs, 50 already done)"
-    assert err[1] == "nfacheck: experiments: 60% (60/100 runs), 10 s elapsed, about 40 s left"
-
-
 def test_check_summary_fits_100_columns(monkeypatch, capsys):
     from nfacheck import check
     from nfacheck.check import CheckRow

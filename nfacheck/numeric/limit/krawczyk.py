@@ -14,6 +14,7 @@ least ``||[M, G]||_F / (2 ||G||_F ||M||_F)`` (``||G||_2 <= ||G||_F``).
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
@@ -118,8 +119,14 @@ def _matmul(a, b):
     return [[sum(x * y for x, y in zip(r, c, strict=True)) for c in bt] for r in a]
 
 
+#: the steps of :func:`certify_box`, in order (its ``progress`` reports them)
+BOX_STEPS = ("the gradient at the centre", "the Hessian over the box", "Krawczyk's operator",
+             "the loss and defect bounds", "LDL^T of H - mu I")
+
+
 def certify_box(model: Model, center: list[Fraction], radius: Fraction,
-                precond: list[list[Fraction]], mu: Fraction | None = None) -> BoxBounds:
+                precond: list[list[Fraction]], mu: Fraction | None = None,
+                progress: Callable[[int, str], None] | None = None) -> BoxBounds:
     """Run Krawczyk's test and the box bounds in ``model.kit`` (arb or iv).
 
     Parameters
@@ -132,6 +139,8 @@ def certify_box(model: Model, center: list[Fraction], radius: Fraction,
         The preconditioner C (exact rationals; see :func:`preconditioner`).
     mu
         The claimed lower bound on the Hessian's smallest eigenvalue to verify (None: skip).
+    progress
+        Called as ``progress(k, BOX_STEPS[k])`` as step k starts (display only).
 
     Returns
     -------
@@ -140,12 +149,16 @@ def certify_box(model: Model, center: list[Fraction], radius: Fraction,
     kit = model.kit
     arithmetic = f"{kit.name} dps={kit.dps}"
     P = len(center)
+    tick = progress or (lambda k, what: None)
     with kit.scope():
         try:
             c = [kit.const(v) for v in center]
             box = [kit.ball(v, radius) for v in center]
+            tick(0, BOX_STEPS[0])
             g = model.gradient(c)
+            tick(1, f"{BOX_STEPS[1]} ({P} parameters)")
             H = model.hessian(box)
+            tick(2, BOX_STEPS[2])
             C = [[kit.const(v) for v in row] for row in precond]
             Cg = [sum((C[i][j] * g[j] for j in range(P)), kit.const(Fraction(0)))
                   for i in range(P)]
@@ -159,6 +172,7 @@ def certify_box(model: Model, center: list[Fraction], radius: Fraction,
                 worst = max(worst, abs(lo), abs(hi))
             ratio = worst / radius
             unique = ratio < 1
+            tick(3, BOX_STEPS[3])
             loss = kit.bounds(model.data_loss(box))
             M, G = model.gram_agop(box)
             MG, GM = _matmul(M, G), _matmul(G, M)
@@ -170,6 +184,7 @@ def certify_box(model: Model, center: list[Fraction], radius: Fraction,
             defect = c_lo / (2 * g_hi * m_hi) if g_hi > 0 and m_hi > 0 else Fraction(0)
             mu_ok = None
             if mu is not None:
+                tick(4, BOX_STEPS[4])
                 shifted = [[H[i][j] - (kit.const(mu) if i == j else kit.const(Fraction(0)))
                             for j in range(P)] for i in range(P)]
                 mu_ok = mu if ldl_positive(kit, shifted) else None
