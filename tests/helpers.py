@@ -53,3 +53,13 @@ times = ["0", "1/2"]
 [precision]
 dps = 20
 """
+
+# a hand-checked ReLU counterexample certificate: [2, 2, 1], three samples fitted exactly, defect
+# bound 0.26726... (tests of certify, of the certificate format and of bad input start from it)
+HAND_CERTIFICATE = {
+    "format": "nfacheck-certificate/1",
+    "network": {"widths": [2, 2, 1], "activation": "relu"},
+    "data": {"X": [["1", "2", "1"], ["1", "-1", "3"]], "Y": [["1", "2", "1"]]},
+    "weights": [[["1", "0"], ["-1", "-1"]], [["1", "5"]]],
+    "claims": {"loss_at_most": "0", "defect_at_least": "0.2672"},
+}

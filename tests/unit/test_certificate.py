@@ -6,6 +6,7 @@ from decimal import Decimal
 from fractions import Fraction
 
 import pytest
+from helpers import HAND_CERTIFICATE
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -21,10 +22,7 @@ from nfacheck.search.certificate import (
 )
 
 BASE = {
-    "format": "nfacheck-certificate/1",
-    "network": {"widths": [2, 2, 1], "activation": "relu"},
-    "data": {"X": [["1", "2", "1"], ["1", "-1", "3"]], "Y": [["1", "2", "1"]]},
-    "weights": [[["1", "0"], ["-1", "-1"]], [["1", "5"]]],
+    **HAND_CERTIFICATE,
     "claims": {"loss_at_most": "0", "defect_at_least": "0.25"},
     "family": {
         "construction": "scale_output",

@@ -5,6 +5,7 @@ import json
 from fractions import Fraction
 
 import pytest
+from helpers import HAND_CERTIFICATE
 from mpmath import mp
 
 from nfacheck.cli import main
@@ -16,13 +17,7 @@ from nfacheck.search.certify import _spectral_bounds, certify, quantities
 from nfacheck.search.check import tampered_copies
 from nfacheck.search.search import search
 
-HAND = {
-    "format": "nfacheck-certificate/1",
-    "network": {"widths": [2, 2, 1], "activation": "relu"},
-    "data": {"X": [["1", "2", "1"], ["1", "-1", "3"]], "Y": [["1", "2", "1"]]},
-    "weights": [[["1", "0"], ["-1", "-1"]], [["1", "5"]]],
-    "claims": {"loss_at_most": "0", "defect_at_least": "0.2672"},
-}
+HAND = HAND_CERTIFICATE
 
 
 @pytest.fixture(scope="module")

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import time
 
+from helpers import HAND_CERTIFICATE
+
 from nfacheck.cli import _output, main
 
 
@@ -62,13 +64,7 @@ def test_certify_reports_each_weight_set(monkeypatch, capsys, tmp_path):
     from nfacheck.search.certificate import parse_certificate
     from nfacheck.search.certify import certify, network_count
 
-    cert = {
-        "format": "nfacheck-certificate/1",
-        "network": {"widths": [2, 2, 1], "activation": "relu"},
-        "data": {"X": [["1", "2", "1"], ["1", "-1", "3"]], "Y": [["1", "2", "1"]]},
-        "weights": [[["1", "0"], ["-1", "-1"]], [["1", "5"]]],
-        "claims": {"loss_at_most": "0", "defect_at_least": "0.2672"},
-    }
+    cert = HAND_CERTIFICATE
     parsed = parse_certificate(cert, "c.json")
     seen = []
     certify(parsed, progress=lambda done, what: seen.append((done, what)))
