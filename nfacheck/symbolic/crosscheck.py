@@ -17,7 +17,7 @@ from typing import Any
 import sympy as sp
 
 from . import explicit as ex
-from .freealg import Letter, NCPoly, Power, TracePoly, Word, trace, word_shape
+from .freealg import Letter, NCPoly, Power, Root, TracePoly, Word, trace, word_shape
 
 __all__ = [
     "Verdict", "Env", "evaluate", "evaluate_trace", "random_env", "check_identity",
@@ -60,6 +60,8 @@ def _num(c: sp.Expr, values: Mapping) -> Fraction:
 
 
 def _atom_mat(a, env: Env) -> ex.Mat:
+    if isinstance(a, Root):
+        raise ValueError(f"a PSD root {a.key()} has no exact rational value")
     if isinstance(a, Power):
         k = sp.sympify(a.exp).subs(env.values)
         if not (k.is_Integer and k >= 0):
@@ -107,7 +109,7 @@ def _letters(polys: Iterable[NCPoly]) -> dict[str, Letter]:
     out: dict[str, Letter] = {}
 
     def visit(a):
-        if isinstance(a, Power):
+        if isinstance(a, (Power, Root)):
             for b in a.base:
                 visit(b)
         else:

@@ -17,7 +17,7 @@ import sympy as sp
 
 from . import kernel as K
 from .crosscheck import Env, Verdict, check_identity, check_trace_identity, random_env, refuter
-from .freealg import NCPoly, letter, power, trace  # noqa: F401 - power re-exported
+from .freealg import NCPoly, letter, power, root, trace, word_shape  # noqa: F401 - re-exported
 from .tactics import meet
 from .tactics import rw as _rw
 from .tactics import to as _to
@@ -28,7 +28,7 @@ __all__ = [
     "imbalance_rate_check", "balancedness_theorem", "decay_theorem", "decay_solution_check",
     "pushthrough", "balanced_power_theorem", "balanced_power_base", "balanced_power_step",
     "network_linear_theorem", "jacobian_theorem",
-    "remainder_lemma", "remainder_power_theorem", "ROOT_UNIQUENESS",
+    "remainder_lemma", "remainder_power_theorem", "ROOT_UNIQUENESS", "root_uniqueness", "psd_root",
 ]
 
 _nat = {"integer": True, "nonnegative": True}
@@ -243,16 +243,44 @@ def gram_power_theorem() -> K.Theorem:
     return K.trans(K.by_canon(E(DEPTH).T * E(DEPTH), th.concl.lhs), th)
 
 
+_ROOT_REF = ("Bhatia, Matrix Analysis (GTM 169), ch. X; Higham, Functions of Matrices (SIAM 2008), "
+             "ch. 7: a PSD matrix has exactly one PSD m-th root; U^T U is PSD for every real U, "
+             "so (U^T U)^m is PSD and U^T U is its PSD m-th root")
+
+
+_RU, _CU, _MU = (sp.Symbol(x, integer=True, positive=True) for x in ("r", "c", "m"))
+
+
+def root_uniqueness() -> K.Theorem:
+    """⊢ G = (UᵀU)^m ⇒ UᵀU = G^{1/m}: the cited uniqueness of the PSD root.
+
+    For every matrix ``U`` (r x c), symmetric ``G`` (c x c) and integer ``m >= 1``. The side
+    condition of the uniqueness (the root sought is PSD) is carried by the Gram form ``UᵀU``:
+    an instance ``U -> A`` keeps it ``AᵀA``. ``G^{1/m}`` is the kernel's root atom
+    (:class:`.freealg.Root`), a function of ``G``, so no instance can choose the root.
+    """
+    U, G = letter("U", _RU, _CU, tex="U"), letter("G", _CU, _CU, sym=True, tex="G")
+    gram = U.T * U
+    return K.cite(ROOT_UNIQUENESS, K.Implies(K.Eq(G, power(gram, _MU)),
+                                             K.Eq(gram, root(G, _MU))), _ROOT_REF)
+
+
+def psd_root(gram_th: K.Theorem, u: NCPoly, m, g: NCPoly | None = None) -> K.Theorem:
+    """From a proved ``G = (uᵀu)^m``: ⊢ ``uᵀu = G^{1/m}``, an instance of :func:`root_uniqueness`.
+
+    ``u`` is one letter (its shape gives the instance's dimensions); ``g`` the matrix the axiom
+    is applied to (default: the left side of ``gram_th``; tests pass another).
+    """
+    (w,) = u.terms
+    rows, cols = word_shape(w)
+    g = gram_th.concl.lhs if g is None else g
+    ax = K.inst(root_uniqueness(), {_RU: rows, _CU: cols, _MU: m}, {"U": u, "G": g})
+    return K.mp(ax, gram_th)
+
+
 def root_theorem(gram_th: K.Theorem) -> K.Theorem:
     """From EᵀE = M^L: M = G^{1/L} with G = EᵀE, by the cited uniqueness of the PSD root."""
-    m = letter("Mg", H(0), H(0), sym=True, tex="M")
-    g = letter("Gg", H(0), H(0), sym=True, tex="G")
-    root = letter("root", H(0), H(0), sym=True, tex="(E_{L}^{\\top}E_{L})^{1/L}")
-    ax = K.cite(ROOT_UNIQUENESS, K.Implies(K.Eq(g, power(m, DEPTH)), K.Eq(m, root)),
-                "Bhatia, Matrix Analysis (GTM 169), ch. X; Higham, Functions of Matrices "
-                "(SIAM 2008), ch. 7: a PSD matrix has exactly one PSD L-th root")
-    ax = K.inst(ax, letters={"Mg": M1, "Gg": E(DEPTH).T * E(DEPTH)})
-    return K.mp(ax, gram_th)
+    return psd_root(gram_th, W(1), DEPTH)
 
 
 # the linear network and its Jacobian -----------------------------------------------------------

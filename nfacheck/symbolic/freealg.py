@@ -2,8 +2,9 @@
 
 Matrices of symbolic shape are letters; a product is a word (order kept, never commuted); a
 polynomial maps words to commutative SymPy coefficients. Powers with symbolic exponents
-(``(W W^T)^k``) are atoms. Traces use a canonical cyclic form, so ``tr(AB) = tr(BA)`` is recognised
-but ``tr(AB)`` and ``tr(BA^T)`` are never confused, and distinct traces never collapse together.
+(``(W W^T)^k``) and PSD roots (``(S^T S)^{1/m}``, no algebraic laws) are atoms. Traces use a
+canonical cyclic form, so ``tr(AB) = tr(BA)`` is recognised but ``tr(AB)`` and ``tr(BA^T)``
+are never confused, and distinct traces never collapse together.
 """
 
 from __future__ import annotations
@@ -14,8 +15,8 @@ from dataclasses import dataclass, replace
 import sympy as sp
 
 __all__ = [
-    "Letter", "Power", "NCPoly", "TracePoly", "ShapeError", "letter", "scalar", "zero",
-    "normal_word", "word_shape", "word_latex", "trace", "derive",
+    "Letter", "Power", "Root", "NCPoly", "TracePoly", "ShapeError", "letter", "scalar", "zero",
+    "normal_word", "word_shape", "word_latex", "trace", "derive", "root",
 ]
 
 
@@ -84,7 +85,36 @@ class Power:
         return f"{inner}^{{{sp.latex(self.exp)}}}"
 
 
-Atom = Letter | Power
+@dataclass(frozen=True)
+class Root:
+    """The PSD ``exp``-th root ``base^{1/exp}`` of a square word of letters (an opaque atom).
+
+    It denotes the unique PSD matrix whose ``exp``-th power is the base when the base is PSD,
+    and the zero matrix otherwise; so its transpose is the root of the transposed word (a PSD
+    matrix is symmetric). No power law applies to it: only the cited uniqueness of the PSD root
+    (:mod:`.deeplinear`) says anything about it.
+    """
+
+    base: tuple[Letter, ...]
+    exp: sp.Expr
+
+    @property
+    def T(self) -> Root:  # noqa: N802
+        return Root(tuple(a.T for a in reversed(self.base)), self.exp)
+
+    shape = Power.shape
+
+    def key(self) -> str:
+        return "root(" + " ".join(a.key() for a in self.base) + f")^(1/({self.exp}))"
+
+    def latex(self) -> str:
+        inner = word_latex(self.base)
+        inner = f"\\left({inner}\\right)" if len(self.base) > 1 else inner
+        e = sp.latex(self.exp) if self.exp.is_Atom else f"({sp.latex(self.exp)})"
+        return f"{inner}^{{1/{e}}}"
+
+
+Atom = Letter | Power | Root
 Word = tuple[Atom, ...]
 
 
@@ -286,6 +316,14 @@ def power(base: NCPoly, exp) -> NCPoly:
     return NCPoly({(Power(w, sp.sympify(exp)),): 1})
 
 
+def root(base: NCPoly, exp) -> NCPoly:
+    """The PSD ``exp``-th root of a single-word ``base`` of letters (see :class:`Root`)."""
+    (w, c), = base.terms.items() if len(base.terms) == 1 else (((), 0),)
+    if c != 1 or not w or not all(isinstance(a, Letter) for a in w):
+        raise ShapeError("a PSD root needs a single word of letters as base")
+    return NCPoly({(Root(w, sp.sympify(exp)),): 1})
+
+
 def scalar(c) -> NCPoly:
     """``c`` times the identity."""
     return NCPoly({(): c})
@@ -374,10 +412,11 @@ def derive(p: NCPoly, rates: Mapping[str, NCPoly], t: sp.Symbol | None = None) -
             if dc != 0:
                 out = out + NCPoly({w: dc})
         for i, a in enumerate(w):
-            if isinstance(a, Power):
+            if isinstance(a, (Power, Root)):
                 names = {b.name for b in a.base}
                 if names & set(rates):
-                    raise ShapeError("cannot differentiate a symbolic power along a flow")
+                    raise ShapeError("cannot differentiate a symbolic power or root along a "
+                                     "flow")
                 continue
             if a.name not in rates:
                 continue

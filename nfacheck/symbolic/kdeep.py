@@ -7,7 +7,9 @@ checks the two with :func:`~nfacheck.symbolic.kernel.matches`.
 - :func:`suffix_power`: a chain ``W_s, W_{s+1}, ...`` balanced from layer ``s`` on, with
   ``E_s = W_s`` and ``E_{s+j+1} = W_{s+j+1} E_{s+j}``, has, for every ``j, k >= 0``,
   ``E_{s+j}^T (W_{s+j} W_{s+j}^T)^k E_{s+j} = (W_s^T W_s)^{j+1+k}`` (induction on j). With
-  ``L = s + j`` and ``k = 0`` this is ``S_s^T S_s = M_s^{L-s+1}``: the deep NFA of layer ``s``.
+  ``L = s + j`` and ``k = 0`` this is ``S_s^T S_s = M_s^{L-s+1}``.
+- :func:`suffix_root`: from it, ``M_s = (S_s^T S_s)^{1/(L-s+1)}`` by the cited uniqueness of the
+  PSD root (``M_s = W_s^T W_s`` is a Gram matrix): the deep NFA of layer ``s``.
 - :func:`gd_recursion`: one GD step on a linear net moves ``D_l`` by exactly
   ``a^2 D_l + eta^2 (g_{l+1}^T g_{l+1} - g_l g_l^T)``.
 - :func:`fact_layer`: at a stationary point of a loss with weight decay, for any layer of any
@@ -21,10 +23,11 @@ import functools
 import sympy as sp
 
 from . import kernel as K
-from .deeplinear import H, W, push_for
-from .freealg import NCPoly, letter, power
+from .deeplinear import EPS, ROOT_UNIQUENESS, H, W, psd_root, push_for
+from .freealg import NCPoly, letter, power, root
 
-__all__ = ["suffix_power", "suffix_statement", "gd_recursion", "fact_layer", "rate_nonsingular",
+__all__ = ["suffix_power", "suffix_statement", "suffix_root", "root_statement", "sub_jacobian",
+           "ROOT_UNIQUENESS", "gd_recursion", "fact_layer", "rate_nonsingular",
            "gd_defect", "WEYL", "LIPSCHITZ_ROOT", "REMAINDER_RATE", "REMAINDER_NORM",
            "PSD_DIFFERENCE", "TRIANGLE"]
 
@@ -119,6 +122,32 @@ def suffix_power(shift: int = 0, balanced: bool = True):
     at0 = K.spec(K.spec(th, j), 0)  # k = 0; then print the left side as E^T E
     corollary = K.gen(K.trans(K.by_canon(E.T * E, at0.concl.lhs), at0), j, 0)
     return corollary, statement, hyps
+
+
+def root_statement():
+    """``∀j ≥ 0: W_s^T W_s = (E_{s+j}^T E_{s+j})^{1/(j+1)}`` (cheap: no proof)."""
+    j = _nat("j")
+    E = _prefix(_S + j)
+    return K.Forall(j, 0, K.Eq(W(_S).T * W(_S), root(E.T * E, j + 1)))
+
+
+def suffix_root(corollary: K.Theorem, shift: int = 0) -> K.Theorem:
+    """From :func:`suffix_power`'s ``∀j: E_{s+j}^T E_{s+j} = M_s^{j+1}``: ⊢ ``∀j: M_s =
+    (E_{s+j}^T E_{s+j})^{1/(j+1)}``, the cited uniqueness of the PSD root at ``U = W_s`` and
+    ``m = j + 1 = L - s + 1`` (``shift = 1`` applies it at ``L - s + 2``: a control)."""
+    j = _nat("j")
+    return K.gen(psd_root(K.spec(corollary, j), W(_S), j + 1 + shift), j, 0)
+
+
+def sub_jacobian(statement_only: bool = False):
+    """⊢ ``∀j: E_{s+j}(h + eps v) = E_{s+j} h + eps E_{s+j} v``: the sub-network from layer ``s``
+    on, ``h -> S_s h`` with ``S_s = E_{s+j}``, is linear, so its Jacobian w.r.t. the layer input
+    is ``S_s`` at every point and its AGOP is ``S_s^T S_s``."""
+    j, eps = _nat("j"), EPS
+    E = _prefix(_S + j)
+    h, v = (letter(x, H(_S - 1), 1, tex=x) for x in ("h", "v"))
+    body = K.Eq(E * (h + v * eps), E * h + E * v * eps)
+    return K.Forall(j, 0, body) if statement_only else K.gen(K.by_canon(body.lhs, body.rhs), j, 0)
 
 
 # gradient descent ----------------------------------------------------------------------------

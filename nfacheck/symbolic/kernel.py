@@ -55,7 +55,7 @@ from dataclasses import dataclass, replace
 import sympy as sp
 
 from ..errors import ProofError
-from .freealg import Letter, NCPoly, Power, ShapeError, TracePoly, _cyclic_canonical, derive
+from .freealg import Letter, NCPoly, Power, Root, ShapeError, TracePoly, _cyclic_canonical, derive
 
 __all__ = [
     "KernelError", "Eq", "Le", "Lt", "Forall", "Rate", "Const", "And", "Pred", "Theorem",
@@ -174,8 +174,8 @@ def _expand(e):
 
 
 def _subs_atom(a, s):
-    if isinstance(a, Power):
-        return Power(tuple(_subs_atom(b, s) for b in a.base), sp.expand(a.exp.subs(s)))
+    if isinstance(a, (Power, Root)):
+        return type(a)(tuple(_subs_atom(b, s) for b in a.base), sp.expand(a.exp.subs(s)))
     return replace(a, rows=sp.sympify(a.rows).subs(s), cols=sp.sympify(a.cols).subs(s),
                    idx=None if a.idx is None else _expand(a.idx.subs(s)))
 
@@ -215,7 +215,7 @@ def _subs_prop(p, s):
 
 
 def _atom_symbols(a) -> set:
-    if isinstance(a, Power):
+    if isinstance(a, (Power, Root)):
         return set(sp.sympify(a.exp).free_symbols).union(*(_atom_symbols(b) for b in a.base))
     out = set(sp.sympify(a.rows).free_symbols) | set(sp.sympify(a.cols).free_symbols)
     return out | (set(a.idx.free_symbols) if a.idx is not None else set())
@@ -304,7 +304,9 @@ def _check_shape(x, rule: str) -> None:
                 for a in w:
                     if isinstance(a, Power) and not (a.exp.is_integer and a.exp.is_nonnegative):
                         raise ShapeError(f"exponent {a.exp} is not a natural number")
-                    if isinstance(a, Power):
+                    if isinstance(a, Root) and not (a.exp.is_integer and a.exp.is_positive):
+                        raise ShapeError(f"root index {a.exp} is not a positive integer")
+                    if isinstance(a, (Power, Root)):
                         a.shape  # noqa: B018 - raises for a non-square base
     except ShapeError as exc:
         raise KernelError(rule, str(exc)) from None
@@ -393,16 +395,16 @@ _ASSUMPTIONS = ("integer", "nonnegative", "positive", "real", "nonzero")
 
 
 def _letter_image(a, letters):
-    if isinstance(a, Power):
+    if isinstance(a, (Power, Root)):
         if not any(b.name in letters for b in a.base):
             return NCPoly({(a,): 1})
         img = NCPoly({(): 1})
         for b in a.base:
             img = img * _letter_image(b, letters)
         (w, c), = img.terms.items() if len(img.terms) == 1 else ((None, None),)
-        if c != 1 or any(isinstance(x, Power) for x in w):
-            raise KernelError("inst", "a symbolic power's base must stay one word of letters")
-        return NCPoly({(Power(w, a.exp),): 1})
+        if c != 1 or not w or not all(isinstance(x, Letter) for x in w):
+            raise KernelError("inst", "a power's or root's base must stay one word of letters")
+        return NCPoly({(type(a)(w, a.exp),): 1})
     if a.name not in letters:
         return NCPoly({(a,): 1})
     if a.idx is not None:
@@ -437,7 +439,7 @@ def _letters_of(p) -> dict:
     def visit(t):
         for w in getattr(t, "terms", {}) if isinstance(t, (NCPoly, TracePoly)) else ():
             for a in w:
-                for b in (a.base if isinstance(a, Power) else (a,)):
+                for b in (a.base if isinstance(a, (Power, Root)) else (a,)):
                     out.setdefault(b.name, b)
         return t
 

@@ -19,8 +19,7 @@ from ..symbolic import kdeep as kd
 from ..symbolic import kernel as K
 from ..symbolic import lemmas as lm
 from ..symbolic.crosscheck import Verdict
-from ..symbolic.deeplinear import DEPTH, EPS, H
-from ..symbolic.freealg import letter
+from ..symbolic.deeplinear import DEPTH
 from . import register
 from .base import Control, Proof, Step, Theorem, kstep
 from .linear import REFS, step
@@ -58,34 +57,29 @@ _SUFFIX_TEX = (r"S_l = W_L\cdots W_l,\quad S_l^{\top}S_l = (W_l^{\top}W_l)^{L-l+
                r"\ \Longrightarrow\ W_l^{\top}W_l = G_l^{1/(L-l+1)}")
 
 
-def _sub_jacobian(statement_only: bool = False):
-    """⊢ S(h + eps v) = S h + eps S v for the sub-network h -> S h from layer s on: its Jacobian
-    w.r.t. the layer input is S at every point, so its AGOP is S^T S."""
-    S = letter("Es", H(sp.Symbol("L", positive=True, integer=True)),
-               H(sp.Symbol("s", positive=True, integer=True) - 1), tex="S_{s}")
-    h, v = (letter(x, H(sp.Symbol("s", positive=True, integer=True) - 1), 1, tex=x)
-            for x in ("h", "v"))
-    statement = K.Eq(S * (h + v * EPS), S * h + S * v * EPS)
-    return statement if statement_only else K.by_canon(statement.lhs, statement.rhs)
-
-
 def _layerwise_conclusion():
-    return K.And((kd.suffix_statement()[0], _sub_jacobian(True)))
+    return K.And((kd.suffix_statement()[0], kd.root_statement(), kd.sub_jacobian(True)))
 
 
 def _layerwise_steps() -> Proof:
     suffix, _, _ = kd.suffix_power()
-    jac = _sub_jacobian()
-    return Proof(K.conj([suffix, jac]), [
+    root = kd.suffix_root(suffix)
+    jac = kd.sub_jacobian()
+    return Proof(K.conj([suffix, root, jac]), [
         kstep("kernel induction on j = L - s for a chain balanced from layer s on, with "
               "E^(s)_{s+j} = W_{s+j} ... W_s and symbolic s, j, k (the strengthened hypothesis "
               "E^T (W W^T)^k E = M_s^{j+1+k}; push-through for W_{s+j+1} as an instance of the "
               "lemma, balancedness inside the power): for every layer s of every depth "
               "L = s + j, S_s^T S_s = (W_s^T W_s)^{L-s+1}", suffix),
+        kstep("M_s = W_s^T W_s is a Gram matrix, hence PSD: the cited uniqueness of the PSD root "
+              "(the axiom below, stated for Gram matrices), instantiated at U = W_s, "
+              "G = S_s^T S_s and m = L - s + 1 and applied by modus ponens to the identity "
+              "above, gives M_s = (S_s^T S_s)^{1/(L-s+1)}", root),
         kstep("the sub-network h -> S_s h is linear: its Jacobian w.r.t. the layer input is S_s "
-              "at every point, so its AGOP is G_s = S_s^T S_s", jac),
-        step(f"spot check of the cited lemma ({lm.PSD_ROOT_UNIQUENESS.name}; outside the "
-             "kernel): M_s^{L-s+1} = G_s with M_s PSD gives M_s = G_s^{1/(L-s+1)}",
+              "at every point, so its AGOP is G_s = S_s^T S_s and M_s = G_s^{1/(L-s+1)}", jac),
+        step(f"spot check of the cited axiom ({lm.PSD_ROOT_UNIQUENESS.name}; a cross-check "
+             "outside the kernel, which cites the axiom above): M^m = G with M PSD gives "
+             "M = G^{1/m} on random PSD M",
              r"M\succeq 0,\ M^{m}=G\ \Longrightarrow\ M=G^{1/m}",
              "numeric", lm.check_root_uniqueness(), lm.PSD_ROOT_UNIQUENESS.reference),
         step("explicit balanced chains, L = 2..5 (the case l = 1; every suffix is such a chain)",
@@ -98,23 +92,28 @@ DEEP_NFA_LAYERWISE = register(Theorem(
     id="deep-nfa-layerwise",
     title="The deep NFA of a balanced linear network: W_l^T W_l = G_l^{1/(L-l+1)} for every l",
     statement="If a linear network is balanced from layer l on (D_j = 0 for j >= l), then "
-              "S_l^T S_l = (W_l^T W_l)^{L-l+1} with S_l = W_L ... W_l: the Gram of layer l equals "
-              "the AGOP G_l of the sub-network x -> S_l x to the power 1/(L-l+1). For every "
-              "depth L and layer l; l = 1 is nfa-linear-balanced (along a balanced flow with "
+              "S_l^T S_l = (W_l^T W_l)^{L-l+1} with S_l = W_L ... W_l, so W_l^T W_l = "
+              "G_l^{1/(L-l+1)} (the PSD root; W_l^T W_l is PSD): the Gram of layer l equals the "
+              "AGOP G_l = S_l^T S_l of the sub-network h -> S_l h to the power 1/(L-l+1). For "
+              "every depth L and layer l; l = 1 is nfa-linear-balanced (along a balanced flow with "
               "lambda = 0 the hypothesis holds at every t, by balancedness).",
     statement_prose_latex=r"D_j = 0\ (j\ge l)\ \Longrightarrow\ W_l^{\top}W_l = "
                           r"\big((W_L\cdots W_l)^{\top}(W_L\cdots W_l)\big)^{1/(L-l+1)}",
     conclusion=_layerwise_conclusion(),
     assumptions=tuple(kd.suffix_statement()[1]),
+    axioms=(kd.ROOT_UNIQUENESS,),
     hypotheses=("f(x) = W_L ... W_1 x, any depth L >= 1, widths and layer l",
                 "W_{j+1}^T W_{j+1} = W_j W_j^T for j = l .. L-1"),
     references=(REFS_DEEP["beaglehole"], REFS["tansley"], REFS["arora18"], REFS["bhatia"]),
-    method="kernel: induction on the suffix length with symbolic layer and power; PSD root lemma",
+    method="kernel: induction on the suffix length with symbolic layer and power; cited PSD "
+           "root uniqueness",
     prove=_layerwise_steps,
     controls=(
         Control("exponent 1/(L-l+2): S_l^T S_l = (W_l^T W_l)^{L-l+2}", lambda: [
             _refused("the same kernel induction for the power j + 2",
                      lambda: kd.suffix_power(shift=1), "induction"),
+            _refused("the PSD-root step at the index L - l + 2",
+                     lambda: kd.suffix_root(kd.suffix_power()[0], shift=1)),
             step("balanced chains: S^T S != M^{m+1}", r"S^{\top}S = M^{m+1}", "random",
                  inst.balanced_power_instances(1, symbolic=False))]),
         Control("without balancedness: S_l^T S_l = (W_l^T W_l)^{L-l+1} for any weights", lambda: [
@@ -488,10 +487,13 @@ def _layer_decay_check(wrong: bool = False, lam0: bool = False) -> Verdict:
 
 def _layer_asym_steps() -> Proof:
     suffix, _, _ = kd.suffix_power()
+    root = kd.suffix_root(suffix)
     rate = _layer_rate()
-    return Proof(K.conj([suffix, rate]), [
+    return Proof(K.conj([suffix, root, rate]), [
         kstep("the deep NFA of layer s when the layers from s on are balanced (the limit the "
               "imbalances D_s..D_{L-1} approach): S_s^T S_s = M_s^{L-s+1}", suffix),
+        kstep("and so, by the cited uniqueness of the PSD root at U = W_s (M_s is a Gram "
+              "matrix), M_s = (S_s^T S_s)^{1/(L-s+1)} = G_s^{1/(L-s+1)}", root),
         kstep("the sub-network from layer l on is a linear network of depth m = L - l + 1 "
               "(weights W_l..W_L, imbalances D_l..D_{L-1}, each e^{-2 lambda t} D(0) by "
               "imbalance-decay) whose AGOP w.r.t. its input is G_l: the rate of "
@@ -505,7 +507,7 @@ def _layer_asym_steps() -> Proof:
 def _layer_asym_axioms() -> tuple:
     from . import linear_asymptotic as la
 
-    return (la._CONT_NAME, la._BOUND, la._MONO)
+    return (la._CONT_NAME, la._BOUND, la._MONO, kd.ROOT_UNIQUENESS)
 
 
 DEEP_NFA_LAYERWISE_ASYMPTOTIC = register(Theorem(
@@ -519,7 +521,7 @@ DEEP_NFA_LAYERWISE_ASYMPTOTIC = register(Theorem(
               "(deep-nfa-layerwise).",
     statement_prose_latex=r"\|G_l^{1/(L-l+1)} - W_l^{\top}W_l\|_2 \le \left(C_l\,e^{-2\lambda t}"
                           r"\right)^{1/(L-l+1)}\quad\forall l",
-    conclusion=K.And((kd.suffix_statement()[0], _layer_rate_statement())),
+    conclusion=K.And((kd.suffix_statement()[0], kd.root_statement(), _layer_rate_statement())),
     assumptions=tuple(kd.suffix_statement()[1]),
     axioms=_layer_asym_axioms(),
     hypotheses=("f(x) = W_L ... W_1 x, any depth, widths and initialisation; lambda > 0",

@@ -9,7 +9,7 @@ from __future__ import annotations
 from ..symbolic import deeplinear as dl
 from ..symbolic import instances as inst
 from ..symbolic import kernel as K
-from ..symbolic.freealg import letter, power
+from ..symbolic.freealg import power
 from . import register
 from .base import Control, Proof, Step, Theorem, kstep
 from .linear import REFS, step
@@ -50,8 +50,8 @@ def _balanced_power_steps() -> Proof:
 
 def _power_conclusion():
     EL = dl.E(dl.DEPTH)
-    root = letter("root", dl.H(0), dl.H(0), sym=True, tex="(E_{L}^{\\top}E_{L})^{1/L}")
-    return K.And((K.Eq(EL.T * EL, power(dl.M1, dl.DEPTH)), K.Eq(dl.M1, root)))
+    return K.And((K.Eq(EL.T * EL, power(dl.M1, dl.DEPTH)),
+                  K.Eq(dl.M1, dl.root(EL.T * EL, dl.DEPTH))))
 
 
 _POWER_HYPS = (dl.DEF_E1, dl.DEF_E, dl.BALANCED)

@@ -100,3 +100,20 @@ def test_evaluate_matches_hand_computation():
     env = Env({"A": [[Fraction(1), Fraction(2)], [Fraction(3), Fraction(4)]],
                "B": [[Fraction(0), Fraction(1)], [Fraction(1), Fraction(0)]]}, {m: 2})
     assert evaluate(A * B - B * A, env) == [[-1, -3], [3, 1]]
+
+
+def test_a_psd_root_is_an_opaque_atom_of_its_base():
+    from nfacheck.symbolic.freealg import root
+
+    r = root(W.T * W, k + 1)
+    assert r.shape() == (p, p) and (r.T - r).is_zero()  # the base W^T W is its own transpose
+    assert not (root(A, 2).T - root(A, 2)).is_zero()  # the root of A^T is another atom
+    assert not (r * r - power(W.T * W, 1)).is_zero()  # no power law: r r stays r r
+    assert r.latex() == r"\left(W^{\top} W\right)^{1/(k + 1)}"
+    for bad in (W.T * W + A, power(A, k), A * 2):
+        with pytest.raises(ShapeError):
+            root(bad, 2)
+    with pytest.raises(ShapeError, match="root"):
+        derive(r, {"W": W})
+    with pytest.raises(ValueError, match="no exact rational value"):
+        evaluate(r, random_env([W], VALS, 1))

@@ -204,3 +204,29 @@ def test_trust_page_states_the_sizes_of_the_trusted_code():
     for rel in ("nfacheck/symbolic/kernel.py", "nfacheck/symbolic/freealg.py"):
         lines = len((ROOT / rel).read_text(encoding="utf-8").splitlines())
         assert f"| `{rel}` | {lines} |" in page, (rel, lines)
+
+
+def test_the_psd_root_axiom_fixes_its_root_and_its_side_condition():
+    from nfacheck.symbolic.freealg import root
+
+    ax = dl.root_uniqueness()
+    assert ax.axioms == {dl.ROOT_UNIQUENESS} and set(K._letters_of(ax.concl)) == {"U", "G"}
+    with pytest.raises(K.KernelError, match="no letter root"):  # the root is not a free letter
+        K.inst(ax, letters={"root": A})
+    r, c, mm = dl._RU, dl._CU, dl._MU
+    with pytest.raises(K.KernelError, match="positive"):  # the 0-th root is not an instance
+        K.inst(ax, {mm: 0})
+    with pytest.raises(K.KernelError, match="symmetric"):  # G must stay a symmetric matrix
+        K.inst(ax, {r: m, c: p}, {"U": Wm, "G": letter("N", p, p)})
+    with pytest.raises(K.KernelError, match="one word of letters"):
+        K.inst(ax, {r: m, c: m}, {"U": A + B})
+    # an instance at U -> W keeps the Gram form W^T W: the PSD side condition travels with it
+    th = K.inst(ax, {r: m, c: p, mm: k + 1}, {"U": Wm})
+    assert K.key(th.concl.concl) == K.key(K.Eq(Wm.T * Wm, root(letter("G", p, p, sym=True),
+                                                               k + 1)))
+    with pytest.raises(K.KernelError, match="by_canon"):  # no power law for the root atom
+        K.by_canon(root(Wm.T * Wm, 2) * root(Wm.T * Wm, 2), Wm.T * Wm)
+    with pytest.raises(K.KernelError, match="root index"):
+        K.by_canon(root(Wm.T * Wm, k), root(Wm.T * Wm, k))
+    with pytest.raises(K.KernelError, match="mp"):  # applied to a matrix it was not proved for
+        dl.psd_root(dl.gram_power_theorem(), dl.W(1), dl.DEPTH, g=dl.W(1).T * dl.W(1))

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import runpy
 from pathlib import Path
 
 import pytest
 import sympy as sp
 
+from nfacheck.symbolic import deeplinear as dl
 from nfacheck.symbolic import kdeep as kd
 from nfacheck.symbolic import kernel as K
 from nfacheck.theorems import get_theorem, run_theorem
@@ -66,3 +68,65 @@ def test_proof_script_exits_zero(tid, capsys):
     out = capsys.readouterr().out
     assert stop.value.code == 0, out
     assert "FAILS" not in out and out.count("HOLDS") == 4
+
+
+def test_the_layerwise_conclusion_is_the_nfa_root_and_cites_its_axiom(capsys):
+    from nfacheck.cli import main
+
+    t = get_theorem("deep-nfa-layerwise")
+    assert K.key(t.conclusion.parts[1]) == K.key(kd.root_statement())
+    assert t.axioms == (kd.ROOT_UNIQUENESS,)
+    assert kd.ROOT_UNIQUENESS in get_theorem("deep-nfa-layerwise-asymptotic").axioms
+    assert main(["prove", "deep-nfa-layerwise", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)["theorems"][0]
+    assert [a["name"] for a in out["axioms"]] == [kd.ROOT_UNIQUENESS]
+    assert r"U^{\top} U = G^{1/m}" in out["axioms"][0]["statement"]
+
+
+def _j():
+    return sp.Symbol("j", integer=True, nonnegative=True)
+
+
+def _s():
+    return sp.Symbol("s", integer=True, positive=True)
+
+
+def _root_exponent(suffix, shift=0):  # the root step at L - s + 2
+    return K.gen(dl.psd_root(K.spec(suffix, _j()), dl.W(_s()), _j() + 2), _j(), 0)
+
+
+def _root_layer(suffix, shift=0):  # the axiom at U = W_{s+1} (the next layer)
+    return K.gen(dl.psd_root(K.spec(suffix, _j()), dl.W(_s() + 1), _j() + 1), _j(), 0)
+
+
+def _root_suffix(suffix, shift=0):  # applied to S^T S of the suffix one layer longer
+    E = kd._prefix(_s() + _j() + 1)
+    return K.gen(dl.psd_root(K.spec(suffix, _j()), dl.W(_s()), _j() + 1, g=E.T * E), _j(), 0)
+
+
+def _root_gram(suffix, shift=0):  # applied to M_s itself (same shape, symmetric)
+    M = dl.W(_s()).T * dl.W(_s())
+    return K.gen(dl.psd_root(K.spec(suffix, _j()), dl.W(_s()), _j() + 1, g=M), _j(), 0)
+
+
+def _root_power(suffix, shift=0):  # to M^(j+1), whose premise is provable: M = (M^m)^(1/m)
+    p = dl.power(dl.W(_s()).T * dl.W(_s()), _j() + 1)
+    return K.gen(dl.psd_root(K.by_canon(p, p), dl.W(_s()), _j() + 1), _j(), 0)
+
+
+def _no_root(suffix, shift=0):  # the old proof: the root left to a numeric spot check
+    return suffix
+
+
+@pytest.mark.parametrize("mutant, rule", [(_root_exponent, "mp"), (_root_layer, "inst"),
+                                          (_root_suffix, "mp"), (_root_gram, "mp"),
+                                          (_root_power, "inst"), (_no_root, "matches")])
+def test_a_wrong_psd_root_step_is_refused(monkeypatch, capsys, mutant, rule):
+    from nfacheck.cli import main
+
+    monkeypatch.setattr(kd, "suffix_root", mutant)
+    assert main(["prove", "deep-nfa-layerwise", "--json"]) == 1
+    out = json.loads(capsys.readouterr().out)["theorems"][0]
+    assert out["status"] == "inconclusive"
+    assert f"kernel rule '{rule}' refused" in out["kernel"], out["kernel"]
+    assert all(c["status"] == "refuted" for c in out["controls"])
