@@ -89,10 +89,10 @@ class Power:
 class Root:
     """The PSD ``exp``-th root ``base^{1/exp}`` of a square word of letters (an opaque atom).
 
-    It denotes the unique PSD matrix whose ``exp``-th power is the base when the base is PSD,
-    and the zero matrix otherwise; so its transpose is the root of the transposed word (a PSD
-    matrix is symmetric). No power law applies to it: only the cited uniqueness of the PSD root
-    (:mod:`.deeplinear`) says anything about it.
+    It denotes the unique PSD matrix whose ``exp``-th power is the base when the base is PSD and
+    ``exp`` a positive integer, else the zero matrix; so its transpose is the root of the
+    transposed word. No law applies to it: only the cited uniqueness of the PSD root
+    (:func:`.deeplinear.root_uniqueness`) says anything about it.
     """
 
     base: tuple[Letter, ...]
@@ -311,7 +311,7 @@ def letter(name: str, rows, cols, *, sym: bool = False, tex: str = "",
 def power(base: NCPoly, exp) -> NCPoly:
     """``base ** exp`` for a single-word ``base`` and symbolic ``exp``."""
     (w, c), = base.terms.items()
-    if c != 1 or any(isinstance(a, Power) for a in w):
+    if c != 1 or not all(isinstance(a, Letter) for a in w):
         raise ShapeError("a symbolic power needs a single word of letters as base")
     return NCPoly({(Power(w, sp.sympify(exp)),): 1})
 
