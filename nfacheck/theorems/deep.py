@@ -492,8 +492,8 @@ def _layer_asym_steps() -> Proof:
     return Proof(K.conj([suffix, root, rate]), [
         kstep("the deep NFA of layer s when the layers from s on are balanced (the limit the "
               "imbalances D_s..D_{L-1} approach): S_s^T S_s = M_s^{L-s+1}", suffix),
-        kstep("and so, by the cited uniqueness of the PSD root at U = W_s (M_s is a Gram "
-              "matrix), M_s = (S_s^T S_s)^{1/(L-s+1)} = G_s^{1/(L-s+1)}", root),
+        kstep("and so, M_s being a Gram matrix, the cited uniqueness of the PSD root at "
+              "U = W_s gives M_s = (S_s^T S_s)^{1/(L-s+1)} = G_s^{1/(L-s+1)}", root),
         kstep("the sub-network from layer l on is a linear network of depth m = L - l + 1 "
               "(weights W_l..W_L, imbalances D_l..D_{L-1}, each e^{-2 lambda t} D(0) by "
               "imbalance-decay) whose AGOP w.r.t. its input is G_l: the rate of "
