@@ -35,16 +35,7 @@ Rules
     Rate(p, 0) ⊢ Const(p), citing ``ZERO_DERIVATIVE``.  ``conj``/``proj`` for ``And``;
     ``mp(imp, th)`` for ``Implies(premise, concl)`` (cited implications are used this way).
     ``matches(th, conclusion, hypotheses, axioms)``: the registry's check (``None`` if exact).
-
-Guide for theorem authors
-    Declare the conclusion as a Prop (``Eq(E.T * E, power(M, L))``), the hypotheses as Props and
-    the axiom names you cite; build the proof only from the rules above (tactics in
-    :mod:`.tactics` chain them); return the final theorem. For induction make a predicate
-    ``Pred(l, body)`` whose body mentions ``l`` in exponents, indices or shapes, prove
-    ``ind.base_goal``, prove ``ind.step_goal`` from ``assume(ind.hyp)``, then ``ind.conclude``.
-    A fact SymPy cannot prove is ``cite(name, prop, reference)`` and its name goes in the declared
-    axioms. Controls are the same steps with one thing changed; they must end in a counter-instance
-    (numeric or exact), a ``KernelError`` alone only makes them inconclusive.
+    Writing a proof: see :mod:`.tactics`.
 """
 
 from __future__ import annotations
@@ -55,7 +46,8 @@ from dataclasses import dataclass, replace
 import sympy as sp
 
 from ..errors import ProofError
-from .freealg import Letter, NCPoly, Power, Root, ShapeError, TracePoly, _cyclic_canonical, derive
+from . import freealg
+from .freealg import Letter, NCPoly, Power, Root, ShapeError, TracePoly
 
 __all__ = [
     "KernelError", "Eq", "Le", "Lt", "Forall", "Rate", "Const", "And", "Pred", "Theorem",
@@ -142,7 +134,7 @@ def _tkey(x):
     if isinstance(x, TracePoly):
         out: dict = {}
         for w, c in x.terms.items():
-            cw = _cyclic_canonical(w)
+            cw = freealg._cyclic_canonical(w)
             out[cw] = sp.expand(out.get(cw, 0) + c)
         return ("tr", frozenset((w, c) for w, c in out.items() if c != 0))
     return ("s", sp.expand(sp.sympify(x)))
@@ -325,9 +317,7 @@ def _same_shape(a, b, rule: str) -> None:
 
 
 def _zero(d) -> bool:
-    if isinstance(d, NCPoly):
-        return d.is_zero()
-    if isinstance(d, TracePoly):
+    if isinstance(d, (NCPoly, TracePoly)):
         return d.is_zero()
     d = sp.expand(d)
     return d == 0 or sp.simplify(d) == 0 or sp.simplify(d.doit()) == 0
@@ -368,14 +358,8 @@ def trans(a: Theorem, b: Theorem) -> Theorem:
 _OPS = {
     "mul_left": lambda x, arg: arg * x, "mul_right": lambda x, arg: x * arg,
     "add": lambda x, arg: x + arg, "scale": lambda x, arg: x * sp.sympify(arg),
-    "transpose": lambda x, arg: x.T, "trace": lambda x, arg: _trace(x),
+    "transpose": lambda x, arg: x.T, "trace": lambda x, arg: freealg.trace(x),
 }
-
-
-def _trace(x):
-    from .freealg import trace
-
-    return trace(x)
 
 
 def cong(th: Theorem, op: str, arg=None) -> Theorem:
@@ -663,7 +647,7 @@ def leibniz(p: NCPoly, rate_ths: Sequence[Theorem], t: sp.Symbol = TIME) -> Theo
         raise KernelError("leibniz", f"no proved rate for {sorted(missing)}")
     _check_shape(p, "leibniz")
     try:
-        dp = derive(p, rates, t)
+        dp = freealg.derive(p, rates, t)
     except ShapeError as exc:
         raise KernelError("leibniz", str(exc)) from None
     hyps, axioms = _join(rate_ths)

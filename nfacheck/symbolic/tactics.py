@@ -1,5 +1,16 @@
 """Tactics: untrusted conveniences that chain kernel rules (a bug here can only make a proof
-fail, never make a false one pass — every theorem still comes from :mod:`.kernel`)."""
+fail, never make a false one pass — every theorem still comes from :mod:`.kernel`).
+
+Writing a proof (a guide for theorem authors)
+    Declare the conclusion as a Prop (``Eq(E.T * E, power(M, L))``), the hypotheses as Props and
+    the axiom names you cite; build the proof only from the rules of :mod:`.kernel` (the tactics
+    below chain them); return the final theorem. For induction make a predicate
+    ``Pred(l, body)`` whose body mentions ``l`` in exponents, indices or shapes, prove
+    ``ind.base_goal``, prove ``ind.step_goal`` from ``assume(ind.hyp)``, then ``ind.conclude``.
+    A fact SymPy cannot prove is ``cite(name, prop, reference)`` and its name goes in the declared
+    axioms. Controls are the same steps with one thing changed; they must end in a counter-instance
+    (numeric or exact), a ``KernelError`` alone only makes them inconclusive.
+"""
 
 from __future__ import annotations
 
