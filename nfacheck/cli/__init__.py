@@ -40,12 +40,20 @@ def build_parser() -> argparse.ArgumentParser:
         "--debug", action="store_true", help="show the traceback of an error"
     )
     from ..limits import DEFAULT_MAX_WORK
+    from ._options import digits as _options_digits
     from ._options import work
 
     parser.add_argument(
         "--max-work", metavar="OPS", type=work, default=float(DEFAULT_MAX_WORK),
         help="refuse runs estimated (before starting) to need more arithmetic operations "
         f"than this (default {DEFAULT_MAX_WORK:.0e}, roughly 30-60 minutes on one core)",
+    )
+    from ..fmt import DEFAULT_DIGITS
+
+    parser.add_argument(
+        "--digits", metavar="N", type=_options_digits, default=DEFAULT_DIGITS,
+        help="significant digits of measured numbers in text output and reports, 3..100 "
+        f"(default {DEFAULT_DIGITS}); exact inputs print as given, --json is always exact",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
@@ -58,10 +66,11 @@ def main(argv: list[str] | None = None) -> int:
     """Run the CLI; returns the exit status (also used by the console script)."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    from ..fmt import significant_digits
     from ..limits import work_limit
 
     try:
-        with work_limit(args.max_work):
+        with work_limit(args.max_work), significant_digits(args.digits):
             status = int(args.func(args))
     except NfacheckError as exc:
         if args.debug:

@@ -3,7 +3,7 @@
 Every numeric option goes through one of these, so ``--dps 100000``, ``--seed -1`` or
 ``--budget -1`` is a one-line usage error (exit 2) naming the option, before any work.
 New subcommands should use them too: :func:`dps`, :func:`count`, :func:`seed`,
-:func:`seconds`, :func:`work`.
+:func:`seconds`, :func:`work`, :func:`digits`.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from collections.abc import Callable
 from ..errors import InputError
 from ..limits import DPS_MAX, check_dps
 
-__all__ = ["dps", "count", "seed", "seconds", "work", "MAX_SEED"]
+__all__ = ["dps", "count", "seed", "seconds", "work", "digits", "MAX_SEED"]
 
 MAX_SEED = 2**63 - 1
 _MAX_INT_TEXT = 30  # digits: anything longer is refused before int() sees it
@@ -87,3 +87,14 @@ def work(text: str) -> float:
     if not math.isfinite(x) or x < 1:
         raise argparse.ArgumentTypeError(f"must be a number >= 1 (received {text})")
     return x
+
+
+def digits(text: str) -> int:
+    """``--digits``: significant digits of human output, ``DIGITS_MIN..DIGITS_MAX`` (3..100)."""
+    from ..fmt import DIGITS_MAX, DIGITS_MIN
+
+    n = _int(text)
+    if not DIGITS_MIN <= n <= DIGITS_MAX:
+        raise argparse.ArgumentTypeError(f"must be between {DIGITS_MIN} and {DIGITS_MAX} "
+                                         f"significant digits (received {n})")
+    return n

@@ -68,9 +68,11 @@ def run(args) -> int:
     from ..numeric.integrate import check_flow_size
 
     check_flow_size(problem)  # refuse what would not fit, before any output
+    from ..fmt import exact
+
     t_end = float(problem.times[-1])
-    bar = progress(total=t_end, desc=f"verify {args.problem}: integrating to t = {t_end:g}",
-                   unit="time")
+    bar = progress(total=t_end, unit="time",
+                   desc=f"verify {args.problem}: integrating to t = {exact(problem.times[-1])}")
     try:
         verdict = verify(problem, alpha=alpha, tol=tol,
                          progress=lambda t, _end: bar.set(float(t)),  # display only
@@ -80,66 +82,66 @@ def run(args) -> int:
     if args.json:
         emit_json(verdict.to_json())
     else:
-        _print_text(verdict, args.all_layers)
+        _print_text(verdict, args.all_layers, problem.weight_decay)
     holds = verdict.holds and (verdict.layers_hold or not args.all_layers)
     return 0 if holds else 1
 
 
-def _print_text(verdict, all_layers: bool = False) -> None:
-    from mpmath import mp
-
-    def g(x, digits=6):
-        return "-" if x is None else mp.nstr(x, digits)
+def _print_text(verdict, all_layers: bool = False, weight_decay=None) -> None:
+    from ..fmt import exact, num, seconds
 
     prov = verdict.provenance
+    lam = exact(weight_decay if weight_decay is not None else prov["weight_decay"])
+    tol = exact(verdict.tol)
+    alphas = [exact(a, ratio=True) for a in verdict.layer_alphas]
     print(f"problem: {prov.get('source')}  (sha256 {str(prov.get('sha256'))[:12]})")
     print(f"depth L = {prov['depth']}, activation {prov['activation']}, weight decay "
-          f"{prov['weight_decay']}, dps {prov['dps']} (+{prov['guard_digits']} guard digits)")
-    print(f"alpha = {prov['alpha_exact']}, tol = {prov['tol']}\n")
+          f"{lam}, dps {prov['dps']} (+{prov['guard_digits']} guard digits)")
+    print(f"alpha = {exact(verdict.alpha, ratio=True)}, tol = {tol}\n")
     rows = []
     for c in verdict.checks:
         m = c.metrics
-        rows.append([c.to_json()["t"], g(c.loss), g(m.imbalance), g(m.nfa_residual),
-                     g(m.nfa_residual_c1), g(m.alpha_fit, 10), g(m.correlation, 10),
-                     g(m.commutator_bound), m.clamp.count])
+        rows.append([exact(c.t), num(c.loss), num(m.imbalance), num(m.nfa_residual),
+                     num(m.nfa_residual_c1), num(m.alpha_fit), num(m.correlation),
+                     num(m.commutator_bound), m.clamp.count])
     print_table(["t", "loss", "imbalance", "residual", "residual(c=1)", "alpha_fit",
                  "cosine", "comm.bound", "clamped"], rows)
     print(f"\nper layer: W_l^T W_l against the AGOP of the sub-network from layer l on "
-          f"(exponents {', '.join(prov['layer_alphas'])})")
-    rows = [[c.to_json()["t"], lm.l, prov["layer_alphas"][lm.l - 1], g(lm.gram_residual),
-             g(lm.metrics.alpha_fit, 10), g(lm.metrics.correlation, 10),
-             g(lm.metrics.commutator_bound), lm.metrics.clamp.count]
+          f"(exponents {', '.join(alphas)})")
+    rows = [[exact(c.t), lm.l, alphas[lm.l - 1], num(lm.gram_residual),
+             num(lm.metrics.alpha_fit), num(lm.metrics.correlation),
+             num(lm.metrics.commutator_bound), lm.metrics.clamp.count]
             for c in verdict.checks for lm in c.layers]
     print_table(["t", "l", "alpha", "residual", "alpha_fit", "cosine", "comm.bound", "clamped"],
                 rows)
     integ = prov["integrator"]
     print(f"\nintegrator: {integ['method']}, {integ['steps']} steps, {integ['nfev']} evaluations, "
-          f"status {integ['status']}; {prov['seconds']} s")
+          f"status {integ['status']}; {seconds(prov['seconds'])} s")
     if integ["status"] != "success":
         print(f"integrator stopped early: {integ['message']} (the verdict covers only the "
               "times reached and cannot hold)")
-    worst = g(verdict.max_residual)
+    worst = num(verdict.max_residual)
     if verdict.holds:
-        print(f"NFA CONFIRMED at every checkpoint: max residual {worst} <= tol {prov['tol']} "
+        print(f"NFA CONFIRMED at every checkpoint: max residual {worst} <= tol {tol} "
               "(numeric evidence, not a proof)")
     else:
-        print(f"NFA NOT CONFIRMED: max residual {worst} > tol {prov['tol']}")
+        print(f"NFA NOT CONFIRMED: max residual {worst} > tol {tol}")
         trend = verdict.trend
         theory = trend.get("theory_rate_at_least")
-        ref = f"; theorem's rate >= {theory}" if theory else ""
+        ref = f"; theorem's rate >= {exact(theory)}" if theory else ""
         if trend["verdict"] == "decaying":
-            print(f"but the residual is DECAYING: down {trend['reduction']}x, rate "
-                  f"{trend['rate_overall']} overall, {trend['rate_last_interval']} on the last "
-                  f"interval{ref} (asymptotic NFA; numeric evidence)")
+            print(f"but the residual is DECAYING: down {num(trend['reduction'])}x, rate "
+                  f"{num(trend['rate_overall'])} overall, {num(trend['rate_last_interval'])} on "
+                  f"the last interval{ref} (asymptotic NFA; numeric evidence)")
         elif trend["verdict"] == "inconclusive":
             print(f"the trend is INCONCLUSIVE: {trend['why']}{ref}; add output times or a "
                   "longer horizon to decide")
         elif "rate_last_interval" in trend:
-            print(f"and the residual is not decaying to 0: down {trend['reduction']}x, rate "
-                  f"{trend['rate_last_interval']} on the last interval{ref}")
-    worst_layers = ", ".join(f"l={i + 1}: {g(r, 3)}"
+            print(f"and the residual is not decaying to 0: down {num(trend['reduction'])}x, rate "
+                  f"{num(trend['rate_last_interval'])} on the last interval{ref}")
+    worst_layers = ", ".join(f"l={i + 1}: {num(r)}"
                              for i, r in enumerate(verdict.max_layer_residuals()))
     word = "CONFIRMED" if verdict.layers_hold else "NOT CONFIRMED"
-    print(f"deep NFA {word} per layer (max residual {worst_layers}; tol {prov['tol']})"
+    print(f"deep NFA {word} per layer (max residual {worst_layers}; tol {tol})"
           + ("" if all_layers else "; decides the exit status only with --all-layers"))
     sys.stdout.flush()
