@@ -33,6 +33,7 @@ __all__ = [
     "num",
     "nums",
     "exact",
+    "exponent",
     "seconds",
 ]
 
@@ -184,6 +185,18 @@ def exact(q: Any, *, ratio: bool = False) -> str:
         ctx.prec = len(str(abs(x.numerator * 10**k))) + 5
         d = (Decimal(x.numerator) / Decimal(x.denominator)).normalize()
     return format(d, "e") if d.adjusted() < -6 else format(d, "f")
+
+
+def exponent(alpha: Any) -> str:
+    """An NFA exponent as ``p/q`` (``1/2``, ``1/(L-l+1)``), also when stored as a float.
+
+    A float (inspect keeps ``1/3`` as ``0.333...``) is read as the nearest fraction with a
+    denominator up to 1000, which recovers every ``1/k`` of a network of depth up to 1000.
+    """
+    q = Fraction(alpha)
+    if isinstance(alpha, float):
+        q = q.limit_denominator(1000)
+    return exact(q, ratio=True)
 
 
 def seconds(s: float) -> str:

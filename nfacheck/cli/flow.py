@@ -62,7 +62,10 @@ def run(args) -> int:
 
     check_flow_size(problem, dps, args.method)  # refuse what would not fit, before any output
     t_end = float(problem.times[-1]) if problem.times else 0.0
-    bar = progress(total=t_end, desc=f"flow {args.problem} to t = {t_end:g}", unit="time")
+    from ..fmt import exact
+
+    shown = exact(problem.times[-1]) if problem.times else "0"
+    bar = progress(total=t_end, desc=f"flow {args.problem} to t = {shown}", unit="time")
 
     def report(t, end):
         bar.set(float(t))  # display only: the flow itself never sees a float
@@ -117,19 +120,23 @@ def run(args) -> int:
     if args.json:
         emit_json({"states": states, "provenance": provenance})
     else:
-        rows = [[s["t"], s["loss"]] for s in states]
-        print_table(["t", "loss"], rows)
-        for s in states:
-            print(f"\nt = {s['t']}")
-            for l, w in enumerate(s["weights"], start=1):
+        from ..fmt import exact, num, seconds
+
+        print_table(["t", "loss"], [[exact(t), num(loss)]
+                                    for t, loss in zip(traj.times_exact, traj.losses, strict=True)])
+        for t, ws in zip(traj.times_exact, traj.weights, strict=True):
+            print(f"\nt = {exact(t)}")
+            for l, w in enumerate(ws, start=1):
                 print(f"  W_{l} =")
-                for row in w:
-                    print("    " + "  ".join(row))
+                cells = [[num(w[i, j]) for j in range(w.cols)] for i in range(w.rows)]
+                width = max(len(c) for row in cells for c in row)
+                for row in cells:
+                    print("    " + "  ".join(c.rjust(width) for c in row))
         print(
             f"\n{traj.status}: {traj.method}, {traj.steps} steps"
             + (f", order {traj.order}" if traj.method == "taylor" else "")
             + f", dps {dps}, "
-            f"backend {traj.backend}, {len(traj.events)} events, {traj.seconds:.2f} s"
+            f"backend {traj.backend}, {len(traj.events)} events, {seconds(traj.seconds)} s"
         )
     if traj.status != "success":
         raise IntegrationError(f"{args.problem}: integration failed: {traj.message}")

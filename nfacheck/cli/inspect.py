@@ -44,16 +44,10 @@ def add_parser(sub) -> None:
     p.set_defaults(func=run)
 
 
-def _g(x, digits: int = 4) -> str:
-    if x is None:
-        return "-"
-    if isinstance(x, float) and x != x:
-        return "nan"
-    return f"{x:.{digits}g}" if isinstance(x, float) else str(x)
-
-
 def table_rows(result) -> list[list[str]]:
     """The per-layer table (one row per feature-matrix variant), shared with the report."""
+    from ..fmt import exponent, num
+
     rows = []
     for r in result.layers:
         for var, label in (("gram", "WᵀW"), ("init_subtracted", "(W−W⁰)ᵀ(W−W⁰)")):
@@ -62,13 +56,13 @@ def table_rows(result) -> list[list[str]]:
             m, mc = r[var], r[var + "_centered"]
             cert = r.get("certified", {}).get(var)
             rows.append([
-                str(r["layer"]), label, _g(m["cosine"], 6), _g(mc["cosine"], 6),
-                _g(m["pearson_sqrt"], 6),
-                f"{_g(m['residual_theory'])} (α={r['alpha_theory']:.3g})",
-                _g(m["residual_half"]),
-                f"{_g(m['alpha_fit'], 3)} ({_g(m['alpha_fit_residual'], 3)})",
-                _g(m["commutator_bound"]), "-" if cert is None else _g(cert["defect_lower"]),
-                _g(r["fact"]["fact_residual"]) if "fact" in r and var == "gram" else "-",
+                str(r["layer"]), label, num(m["cosine"]), num(mc["cosine"]),
+                num(m["pearson_sqrt"]),
+                f"{num(m['residual_theory'])} (α={exponent(r['alpha_theory'])})",
+                num(m["residual_half"]),
+                f"{num(m['alpha_fit'])} ({num(m['alpha_fit_residual'])})",
+                num(m["commutator_bound"]), "-" if cert is None else num(cert["defect_lower"]),
+                num(r["fact"]["fact_residual"]) if "fact" in r and var == "gram" else "-",
             ])
     return rows
 

@@ -91,8 +91,8 @@ def run(args) -> int:
         cert_info = _certify(args, problem, res, dps, radius or Fraction(1, 10 ** (dps // 2)))
         ok = cert_info["certified"]
 
-    def s(x, d=6):
-        return None if x is None else mpmath.nstr(x, d)
+    def s(x):  # JSON keeps every working digit; the text rounds with nfacheck.fmt.num
+        return None if x is None else mpmath.nstr(x, dps)
 
     spec = res.spectrum
     out = {
@@ -101,18 +101,18 @@ def run(args) -> int:
         "flow": {"t": str(res.flow_time), "steps": res.flow_steps,
                  "gradient_norm": s(res.flow_gradient)},
         "newton": [{"iteration": i, "gradient_norm": s(g)} for i, g in res.newton],
-        "loss": s(res.loss, dps), "data_loss": s(res.data_loss, dps),
+        "loss": s(res.loss), "data_loss": s(res.data_loss),
         "gradient_norm": s(res.gradient_norm),
         "converged": res.converged,
         "hessian": {
             "kind": spec.kind, "min": s(spec.values[0]), "max": s(spec.values[-1]),
             "negative": spec.negative, "near_zero": spec.near_zero, "positive": spec.positive,
-            "threshold": s(spec.threshold, 3), "eigenvalues": [s(v) for v in spec.values],
+            "threshold": s(spec.threshold), "eigenvalues": [s(v) for v in spec.values],
             "symmetry_zero_modes": res.symmetry_zero_modes,
         },
         "nfa_first_layer": metrics.to_json(),
-        "fact_residuals": None if fact is None else [s(v, 3) for v in fact],
-        "imbalances": [s(v, 3) for v in imb],
+        "fact_residuals": None if fact is None else [s(v) for v in fact],
+        "imbalances": [s(v) for v in imb],
         "certificate": cert_info,
         "seconds": round(res.seconds, 2),
         "notes": res.notes,
@@ -168,38 +168,41 @@ def _certify(args, problem, res, dps, radius):
 
 
 def _print_text(o) -> None:
+    from ..fmt import exact, num, nums, seconds
+
     h = o["hessian"]
     print(f"limit of {o['problem']} (dps {o['dps']})")
-    print(f"flow: t = {o['flow']['t']}, {o['flow']['steps']} steps, |grad| = "
-          f"{o['flow']['gradient_norm']}; Newton: "
-          + ", ".join(f"{n['gradient_norm']}" for n in o["newton"]))
-    print(f"loss {o['loss']}\ndata loss {o['data_loss']}\n|grad| {o['gradient_norm']}")
-    print(f"Hessian: {h['kind']}; eigenvalues min {h['min']}, max {h['max']}; "
-          f"{h['negative']} negative, {h['near_zero']} near zero (|.| <= {h['threshold']}), "
+    print(f"flow: t = {exact(o['flow']['t'])}, {o['flow']['steps']} steps, |grad| = "
+          f"{num(o['flow']['gradient_norm'])}; Newton: "
+          + nums(n["gradient_norm"] for n in o["newton"]))
+    print(f"loss {num(o['loss'])}\ndata loss {num(o['data_loss'])}\n"
+          f"|grad| {num(o['gradient_norm'])}")
+    print(f"Hessian: {h['kind']}; eigenvalues min {num(h['min'])}, max {num(h['max'])}; "
+          f"{h['negative']} negative, {h['near_zero']} near zero (|.| <= {num(h['threshold'])}), "
           f"{h['positive']} positive")
     if h["symmetry_zero_modes"] is not None:
         print(f"  known continuous symmetries force {h['symmetry_zero_modes']} zero modes "
               f"(found {h['near_zero']} near zero): the Hessian is singular by symmetry")
     m = o["nfa_first_layer"]
-    print_table(["NFA (first layer)", "value"], [
-        ["residual (alpha = 1/L)", m["nfa_residual"]], ["residual (c = 1)", m["nfa_residual_c1"]],
-        ["alpha_fit", m["alpha_fit"]], ["residual at alpha_fit", m["residual_at_alpha_fit"]],
-        ["commutator bound", m["commutator_bound"]], ["cosine", m["correlation"]]])
+    print_table(["NFA (first layer)", "value"], [[name, num(m[key])] for name, key in (
+        ("residual (alpha = 1/L)", "nfa_residual"), ("residual (c = 1)", "nfa_residual_c1"),
+        ("alpha_fit", "alpha_fit"), ("residual at alpha_fit", "residual_at_alpha_fit"),
+        ("commutator bound", "commutator_bound"), ("cosine", "correlation"))])
     if o["fact_residuals"] is not None:
-        print("FACT residual per layer: " + ", ".join(o["fact_residuals"]))
-    print("imbalance per hidden layer: " + ", ".join(o["imbalances"]))
+        print("FACT residual per layer: " + nums(o["fact_residuals"]))
+    print("imbalance per hidden layer: " + nums(o["imbalances"]))
     for n in o["notes"]:
         print(f"note: {n}")
     c = o["certificate"]
     if c is not None:
         if c["certified"]:
             cl = c["claims"]
-            print(f"CERTIFIED ({c['arithmetic']}, {c['seconds']} s): exactly one critical point "
-                  f"in the box of radius {c['radius']}; over the box data loss <= "
-                  f"{cl['loss_at_most']}, NFA defect >= {cl['defect_at_least']}, "
+            print(f"CERTIFIED ({c['arithmetic']}, {seconds(c['seconds'])} s): exactly one "
+                  f"critical point in the box of radius {c['radius']}; over the box data loss "
+                  f"<= {cl['loss_at_most']}, NFA defect >= {cl['defect_at_least']}, "
                   f"lambda_min(Hessian) >= {cl['hessian_min_eigenvalue_at_least']}; "
                   f"written to {c['file']}")
         else:
             print(f"NOT CERTIFIED ({c['arithmetic']}): {c['note']}; nothing written")
     verdict = "critical point reached" if o["converged"] else "NOT converged"
-    print(f"{verdict} ({o['seconds']} s)")
+    print(f"{verdict} ({seconds(o['seconds'])} s)")

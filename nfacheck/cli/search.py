@@ -37,13 +37,16 @@ def add_parser(sub) -> None:
     p.set_defaults(func=run)
 
 
-def _table_rows(result):
+def _table_rows(result, digits: int | None = None):
+    """The eps-family rows: eps exact; loss and defect bound with ``digits`` (JSON: all of them)
+    or in the human style of :func:`nfacheck.fmt.num` (``digits=None``)."""
     from mpmath import mp
 
-    from ..search.certificate import exact_str
+    from ..fmt import exact, num
 
-    with mp.workdps(30):
-        return [[exact_str(e), mp.nstr(loss, 6), mp.nstr(d, 6)] for e, loss, d in result.table]
+    with mp.workdps(max(30, digits or 0)):
+        show = num if digits is None else (lambda x: mp.nstr(x, digits))
+        return [[exact(e), show(loss), show(d)] for e, loss, d in result.table]
 
 
 def run(args) -> int:
@@ -89,7 +92,7 @@ def run(args) -> int:
             "screened": result.screened,
             "budget_hit": result.budget_hit,
             "table": [dict(zip(("eps", "loss", "defect_bound"), r, strict=True))
-                      for r in _table_rows(result)],
+                      for r in _table_rows(result, args.dps)],
             "training_table": [
                 {"iteration": it, "loss": str(loss), "defect_bound": str(d)}
                 for it, loss, d in result.extra.get("training_table", [])
@@ -101,28 +104,27 @@ def run(args) -> int:
             "certificate": cert,
         })
         return 0
+    from ..fmt import num, seconds
+
     mech = cert["mechanism"]
     print(f"search {args.activation} (seed {args.seed}): {result.evaluated} candidates drawn, "
-          f"{result.screened} passed the filters, {result.seconds:.1f} s"
+          f"{result.screened} passed the filters, {seconds(result.seconds)} s"
           + (" (stopped by --budget)" if result.budget_hit else ""))
     print(f"found: widths {cert['network']['widths']}, mechanism {mech['name']} "
           f"{mech['units']}, weight decay 0, {mech['targets']}")
     print(f"family: {cert['family']['description']}")
     print_table(["eps", "loss (data term)", "defect bound"], _table_rows(result))
     delta = min(r[2] for r in result.table)
-    print(f"loss falls over {result.orders:.1f} orders of magnitude (eps > 0) while the "
-          f"commutator bound on the NFA defect stays >= {float(delta):.4f} for every c, alpha")
+    print(f"loss falls over {num(result.orders)} orders of magnitude (eps > 0) while the "
+          f"commutator bound on the NFA defect stays >= {num(delta)} for every c, alpha")
     if "training" in cert:
         tr = cert["training"]
         print(f"reached by training: gradient descent, step {tr['step_size']}, weight decay 0, "
               f"from the init in the certificate; units {tr['frozen_units']} stay dead and "
               "never move")
-        from mpmath import mp
-
-        with mp.workdps(30):
-            print_table(["iteration", "loss (data term)", "defect bound"],
-                        [[str(it), mp.nstr(loss, 6), mp.nstr(d, 6)]
-                         for it, loss, d in result.extra["training_table"]])
+        print_table(["iteration", "loss (data term)", "defect bound"],
+                    [[str(it), num(loss), num(d)]
+                     for it, loss, d in result.extra["training_table"]])
     print(f"claims: loss <= {cert['claims']['loss_at_most']}, "
           f"defect >= {cert['claims']['defect_at_least']}")
     if args.out:

@@ -37,6 +37,7 @@ def run(args) -> int:
 
     from ..errors import UsageError
     from ..exact import load_json, parse_exact
+    from ..fmt import num, seconds
     from ..io import atomic_write_text, check_output_path
     from ..numeric.limit.newton import find_limit
     from ..problem import load_problem, problem_to_toml
@@ -66,8 +67,8 @@ def run(args) -> int:
 
     def tick(k, s):
         if k == total or k % 10 == 0:
-            say(f"screen {k}/{total}: candidate {s.index} data loss {s.data_loss:.2e}, "
-                f"commutator bound {s.bound:.3f}")
+            say(f"screen {k}/{total}: candidate {s.index} data loss {num(s.data_loss)}, "
+                f"commutator bound {num(s.bound)}")
 
     res = scan(args.activation, lam, seed=args.seed, candidates=total, loss_max=float(eps),
                dps=args.dps, progress=tick, budget=args.budget)
@@ -75,9 +76,9 @@ def run(args) -> int:
     print(f"search {args.activation}, weight decay {args.weight_decay} (seed {args.seed}): "
           f"{len(res.screened)} candidates screened in float64, {len(res.ranked)} with data "
           f"loss <= {args.loss_max}, {len([s for s in res.ranked if s.bound >= float(delta)])} "
-          f"with commutator bound >= {args.min_defect} ({time.perf_counter() - t0:.1f} s)")
+          f"with commutator bound >= {args.min_defect} ({seconds(time.perf_counter() - t0)} s)")
     if not best:
-        top = f"{res.ranked[0].bound:.3g}" if res.ranked else "none"
+        top = num(res.ranked[0].bound) if res.ranked else "none"
         why = ("no candidate fitted its data" if not res.ranked else
                f"defect too small: the largest float64 commutator bound is {top}")
         print(f"no counterexample: {why}; nothing certified")
@@ -98,8 +99,8 @@ def run(args) -> int:
                                f"--weight-decay {args.weight_decay} --seed {args.seed} "
                                f"--candidates {total} (candidate {s.index})"})
             atomic_write_text(ppath, problem_to_toml(prob))
-            say(f"candidate {s.index}: float64 data loss {s.data_loss:.2e}, bound "
-                f"{s.bound:.3f}; limit pipeline (flow, Newton, Krawczyk) on {ppath}")
+            say(f"candidate {s.index}: float64 data loss {num(s.data_loss)}, bound "
+                f"{num(s.bound)}; limit pipeline (flow, Newton, Krawczyk) on {ppath}")
             problem = load_problem(ppath)
             lim = find_limit(problem, dps=args.dps, progress=say)
             if not lim.converged:
@@ -132,7 +133,8 @@ def run(args) -> int:
                   f"{len(lim.newton)} Newton steps; unique critical point in the box of radius "
                   f"{info['radius']}; data loss <= {cl['loss_at_most']}, NFA defect >= "
                   f"{cl['defect_at_least']}, lambda_min(Hessian) >= "
-                  f"{cl['hessian_min_eigenvalue_at_least']} ({time.perf_counter() - t0:.1f} s)")
+                  f"{cl['hessian_min_eigenvalue_at_least']} "
+                  f"({seconds(time.perf_counter() - t0)} s)")
             if args.problem_out or args.out:
                 print(f"problem written to {ppath}")
             if args.out:

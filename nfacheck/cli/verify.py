@@ -88,16 +88,16 @@ def run(args) -> int:
 
 
 def _print_text(verdict, all_layers: bool = False, weight_decay=None) -> None:
-    from ..fmt import exact, num, seconds
+    from ..fmt import exact, exponent, num, seconds
 
     prov = verdict.provenance
     lam = exact(weight_decay if weight_decay is not None else prov["weight_decay"])
     tol = exact(verdict.tol)
-    alphas = [exact(a, ratio=True) for a in verdict.layer_alphas]
+    alphas = [exponent(a) for a in verdict.layer_alphas]
     print(f"problem: {prov.get('source')}  (sha256 {str(prov.get('sha256'))[:12]})")
     print(f"depth L = {prov['depth']}, activation {prov['activation']}, weight decay "
           f"{lam}, dps {prov['dps']} (+{prov['guard_digits']} guard digits)")
-    print(f"alpha = {exact(verdict.alpha, ratio=True)}, tol = {tol}\n")
+    print(f"alpha = {exponent(verdict.alpha)}, tol = {tol}\n")
     rows = []
     for c in verdict.checks:
         m = c.metrics

@@ -47,6 +47,8 @@ def _png(fig) -> bytes:
 
 def render_figures(result) -> dict[str, bytes]:
     """The report's figures as ``{file name: PNG bytes}``."""
+    from ..fmt import exponent, num
+
     plt = _plt()
     out = {}
     for l, mats in result.matrices.items():
@@ -56,14 +58,14 @@ def render_figures(result) -> dict[str, bytes]:
         top = float(max(np.abs(M[:m, :m]).max(), np.abs(cG[:m, :m]).max(), 1e-300))
         row = next(r for r in result.layers if r["layer"] == l)
         for ax, A, title in ((axes[0], M, f"M = W{l}ᵀW{l}"),
-                             (axes[1], cG, f"c·G{l}^α, α = {row['alpha_theory']:.3g}")):
+                             (axes[1], cG, f"c·G{l}^α, α = {exponent(row['alpha_theory'])}")):
             im = ax.imshow(A[:m, :m], cmap="RdBu_r", vmin=-top, vmax=top)
             ax.set_title(title)
             ax.set_xticks([])
             ax.set_yticks([])
         fig.colorbar(im, ax=axes, shrink=0.8)
-        fig.suptitle(f"layer {l}: residual {row['gram']['residual_theory']:.3g}, "
-                     f"cosine {row['gram']['cosine']:.4f}"
+        fig.suptitle(f"layer {l}: residual {num(row['gram']['residual_theory'])}, "
+                     f"cosine {num(row['gram']['cosine'])}"
                      + (f" (leading {m}×{m} block)" if m < M.shape[0] else ""))
         out[f"layer{l}_heatmap.png"] = _png(fig)
     fig, ax = plt.subplots(figsize=(6, 4))

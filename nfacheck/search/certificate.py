@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from decimal import Decimal, localcontext
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -181,25 +180,12 @@ class Certificate:
 def exact_str(q: Fraction | int) -> str:
     """Write an exact number as a terminating decimal when it is one, else as ``p/q``.
 
-    Very small or very large decimals use exponent notation (``4.71e-62``), still exact.
+    Very small or very large decimals use exponent notation (``4.71e-62``), still exact: the
+    one exact style of :func:`nfacheck.fmt.exact`.
     """
-    q = Fraction(q)
-    if q.denominator == 1:
-        return str(q.numerator)
-    den = q.denominator
-    k = 0
-    while den % 2 == 0 or den % 5 == 0:
-        den //= 2 if den % 2 == 0 else 5
-    if den != 1:
-        return f"{q.numerator}/{q.denominator}"
-    while (q * 10**k).denominator != 1:
-        k += 1
-    with localcontext() as ctx:
-        ctx.prec = len(str(abs(q.numerator * 10**k))) + 5
-        d = (Decimal(q.numerator) / Decimal(q.denominator)).normalize()
-    if d.adjusted() < -6:
-        return format(d, "e")
-    return format(d, "f")
+    from ..fmt import exact
+
+    return exact(Fraction(q))
 
 
 def round_sig(q: Fraction, sig: int, up: bool) -> Fraction:
