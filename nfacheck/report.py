@@ -15,6 +15,7 @@ from pathlib import Path
 
 from . import __version__
 from .check import CheckReport
+from .fmt import num, seconds
 from .io import atomic_write_json, atomic_write_text
 
 __all__ = ["write_report", "render_report"]
@@ -36,9 +37,7 @@ GLOSSARY = {
 
 
 def _tidy(value: object, directory: Path | None = None) -> object:
-    """Floats to 6 significant digits (no float noise), paths relative to the report."""
-    if isinstance(value, float):
-        return float(f"{value:.6g}")
+    """Paths relative to the report (numbers untouched: report.json keeps full precision)."""
     if isinstance(value, dict):
         return {k: _tidy(v, directory) for k, v in value.items()}
     if isinstance(value, list | tuple):
@@ -46,6 +45,18 @@ def _tidy(value: object, directory: Path | None = None) -> object:
     if isinstance(value, str) and directory is not None:
         return value.replace(str(directory) + "/", "")
     return value
+
+
+def _inline(value: object) -> str:
+    """A detail value as JSON-like text, its reals in the one human style (:func:`num`)."""
+    if isinstance(value, float):
+        return num(value)
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{json.dumps(str(k))}: {_inline(v)}"
+                               for k, v in value.items()) + "}"
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(_inline(v) for v in value) + "]"
+    return json.dumps(value, default=str)
 
 
 def _details(details: dict, directory: Path | None = None) -> list[str]:
@@ -59,11 +70,11 @@ def _details(details: dict, directory: Path | None = None) -> list[str]:
             lines += [f"    - {_cell(v)}" for v in value]
         else:
             if isinstance(value, dict | list):
-                text = json.dumps(value, default=str)
+                text = _inline(value)
                 if len(text) > 400:
                     text = text[:397] + "..."
             else:
-                text = str(value)
+                text = num(value) if isinstance(value, float) else str(value)
             lines.append(f"- **{key}**: `{_cell(text)}`")
         if key in GLOSSARY:
             lines.append(f"  ({GLOSSARY[key]})")
@@ -78,7 +89,7 @@ def render_report(report: CheckReport, directory: Path) -> str:
         "# nfacheck check report",
         "",
         f"**Verdict: {verdict}** — {sum(r.ok for r in report.rows)}/{len(report.rows)} rows ok "
-        f"in {report.seconds:.1f} s.",
+        f"in {seconds(report.seconds)} s.",
         "",
         f"nfacheck {__version__}, Python {platform.python_version()}, "
         f"{platform.machine()}, {stamp}.",
@@ -91,9 +102,10 @@ def render_report(report: CheckReport, directory: Path) -> str:
         "|---|---|---|---|---|---|---|",
     ]
     for r in report.rows:
+        star = "*" if "seconds_note" in r.details else ""
         out.append(
             f"| {r.section} | {_cell(r.name)} | {r.status} | {_cell(r.method)} | "
-            f"{_cell(r.controls)} | {r.seconds:.1f}{'*' if 'seconds_note' in r.details else ''}"
+            f"{_cell(r.controls)} | {seconds(r.seconds)}{star}"
             f" | {'yes' if r.ok else '**no**'} |"
         )
     if any("seconds_note" in r.details for r in report.rows):

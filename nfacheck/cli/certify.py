@@ -29,9 +29,12 @@ def add_parser(sub) -> None:
     p.set_defaults(func=run)
 
 
-def _fmt(q, up: bool | None = None, sig: int = 8) -> str:
+def _fmt(q, up: bool | None = None, sig: int | None = None) -> str:
+    """A certified bound rounded outward (``up``) to ``sig`` digits (default ``--digits``)."""
+    from ..fmt import digits
     from ..search.certificate import exact_str, round_sig
 
+    sig = digits() if sig is None else sig
     if q is None:
         return "inf"
     if up is None:
@@ -75,7 +78,7 @@ def run(args) -> int:
                 {
                     "claim": c.name,
                     "relation": c.relation,
-                    "claimed": _fmt(c.claimed),
+                    "claimed": _fmt(c.claimed, sig=8),
                     "lower": _fmt(c.lower, up=False, sig=17),
                     "upper": None if c.upper is None else _fmt(c.upper, up=True, sig=17),
                     "verdict": c.verdict,
@@ -84,7 +87,7 @@ def run(args) -> int:
                 for c in result.claims
             ],
             "loss_orders_at_least": None if result.loss_orders is None
-            else _fmt(result.loss_orders),
+            else _fmt(result.loss_orders, sig=8),
         })
         return result.exit_status
     print(f"certify {args.file}: {cert.activation} network {list(cert.widths)}, "
@@ -126,7 +129,7 @@ def _print_members(result, section: str, first: str, labels: list[str]) -> None:
         dc = by_name[f"{section}.members[{i}].defect_at_least"]
         rows.append([
             label, _interval(*q.loss), f"<= {_fmt(lc.claimed)}",
-            _fmt(q.defect[0], up=False, sig=6), f">= {_fmt(dc.claimed)}",
+            _fmt(q.defect[0], up=False), f">= {_fmt(dc.claimed)}",
             "holds" if lc.verdict == dc.verdict == "holds" else f"{lc.verdict}/{dc.verdict}",
         ])
     print_table([first, "loss (data term)", "claimed", "defect bound >=", "claimed", "verdict"],
@@ -144,7 +147,8 @@ def _run_critical(args, data) -> int:
         emit_json({
             "file": args.file, "kind": "critical-point", "status": result.status,
             "method": result.method,
-            "claims": [{"claim": c.name, "relation": c.relation, "claimed": _fmt(c.claimed),
+            "claims": [{"claim": c.name, "relation": c.relation,
+                        "claimed": _fmt(c.claimed, sig=8),
                         "lower": _fmt(c.lower, up=False, sig=17),
                         "upper": None if c.upper is None else _fmt(c.upper, up=True, sig=17),
                         "verdict": c.verdict, **({"note": c.note} if c.note else {})}

@@ -48,11 +48,12 @@ def _say_if_unfinished(workdir: Path, report: str) -> None:
 
 def run(args) -> int:
     from ..check import run_check
+    from ..fmt import seconds
 
     def on_row(row) -> None:
         mark = "ok" if row.ok else "FAIL"
         sys.stderr.write(
-            f"[{row.section}] {row.name}: {row.status} ({row.seconds:.1f} s) {mark}\n"
+            f"[{row.section}] {row.name}: {row.status} ({seconds(row.seconds)} s) {mark}\n"
         )
 
     with ExitStack() as stack:
@@ -87,7 +88,7 @@ def run(args) -> int:
             ["section", "claim", "status", "controls", "s", "ok"],
             [
                 [r.section, _clip(r.name, 34), r.status, _clip(r.controls, 20),
-                 f"{r.seconds:.0f}", "ok" if r.ok else "FAIL"]
+                 seconds(r.seconds), "ok" if r.ok else "FAIL"]
                 for r in report.rows
             ],
         )
@@ -95,5 +96,5 @@ def run(args) -> int:
         verdict = "ALL CLAIMS HOLD" if report.ok else "SOME CHECKS FAILED"
         nbad = sum(not r.ok for r in report.rows)
         print(f"\n{verdict}: {len(report.rows) - nbad}/{len(report.rows)} rows ok "
-              f"in {report.seconds:.1f} s")
+              f"in {seconds(report.seconds)} s")
     return 0 if report.ok else 1

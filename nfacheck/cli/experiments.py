@@ -103,21 +103,23 @@ def _run_locked(args, configs, name, out, extra) -> int:
                    "n_runs": len(runs), "diverged": diverged,
                    "seconds": round(suite["seconds"], 2)})
         return 0
-    headers, rows = alpha_table(suite["runs"])
+    from ..fmt import num, seconds
+
+    headers, rows = alpha_table(suite["runs"], text=True)
     print("alpha_fit at the end of training (balanced init, λ = 0, linear; mean over seeds)")
     if rows:
         print_table(headers, rows)
     else:
         print("(no balanced linear runs with λ = 0 in this grid)")
-    headers, rows = layer_alpha_table(suite["runs"])
+    headers, rows = layer_alpha_table(suite["runs"], text=True)
     if rows:
         print("\nper layer (deep NFA: W_l^T W_l against the AGOP of the sub-network from layer l "
               "on), same runs")
         print_table(headers, rows)
     print()
     print("one-step imbalance drift ~ η^slope: " + ", ".join(
-        f"{k} {v['slope']:.2f}" for k, v in suite["drift"].items()))
-    print(f"{len(runs)} runs ({diverged} diverged) in {suite['seconds']:.1f} s; "
+        f"{k} {num(v['slope'])}" for k, v in suite["drift"].items()))
+    print(f"{len(runs)} runs ({diverged} diverged) in {seconds(suite['seconds'])} s; "
           f"wrote {out / 'results.json'} and {len(suite['figures'])} figures")
     sys.stdout.flush()
     return 0

@@ -38,8 +38,10 @@ def registered_claims(theorem_id: str) -> tuple[Claim, Claim]:
         return run_theorem(get_theorem(theorem_id))
 
     def claim_registered_proof() -> tuple[bool, str]:
+        from ..fmt import seconds
+
         r = result()
-        return r.status == "proved", f"status {r.status} in {r.seconds:.2f} s"
+        return r.status == "proved", f"status {r.status} in {seconds(r.seconds)} s"
 
     def claim_controls_refuted() -> tuple[bool, str]:
         r = result()

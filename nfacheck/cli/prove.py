@@ -24,6 +24,7 @@ def add_parser(sub) -> None:
 
 
 def run(args) -> int:
+    from ..fmt import seconds
     from ..theorems import all_theorems, get_theorem, run_theorem
 
     theorems = [get_theorem(i) for i in args.ids] if args.ids else all_theorems()
@@ -36,7 +37,7 @@ def run(args) -> int:
         r = run_theorem(th)
         results.append(r)
         mark = "ok" if r.ok else "FAIL"
-        sys.stderr.write(f"[prove] {th.id}: {r.status} ({r.seconds:.1f} s) {mark}\n")
+        sys.stderr.write(f"[prove] {th.id}: {r.status} ({seconds(r.seconds)} s) {mark}\n")
     if args.write_docs:
         from ..theorems.docs import write_pages
 
@@ -66,5 +67,5 @@ def run(args) -> int:
         total = sum(r.seconds for r in results)
         verdict = "ALL PROVED" if ok else "NOT ALL PROVED"
         print(f"\n{verdict}: {sum(r.ok for r in results)}/{len(results)} theorems proved with "
-              f"every control refuted, in {total:.1f} s")
+              f"every control refuted, in {seconds(total)} s")
     return 0 if ok else 1

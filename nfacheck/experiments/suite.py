@@ -45,8 +45,26 @@ def _balanced_linear(r: dict) -> bool:
             and r.get("weight_decay") == 0.0 and r.get("alpha_fit") is not None)
 
 
-def alpha_table(runs: Sequence[dict]) -> tuple[list[str], list[list[str]]]:
-    """alpha_fit (mean over seeds) by depth and optimizer, balanced linear runs with λ = 0."""
+def _cells(text: bool):
+    """How table cells are written: JSON numbers (full precision, exponents as ``"1/2"``) or the
+    human style of :mod:`nfacheck.fmt` (``text=True``)."""
+    from fractions import Fraction
+
+    from ..fmt import exponent, num
+
+    if text:
+        return str, lambda k: exponent(Fraction(1, k)), lambda v: num(sum(v) / len(v))
+    return int, lambda k: exponent(Fraction(1, k)), lambda v: sum(v) / len(v)
+
+
+def alpha_table(runs: Sequence[dict], text: bool = False) -> tuple[list[str], list[list]]:
+    """alpha_fit (mean over seeds) by depth and optimizer, balanced linear runs with λ = 0.
+
+    Rows are ``[L, "1/L", mean or None, ...]`` (JSON), or strings with ``text=True`` (means in
+    the style of :func:`nfacheck.fmt.num`, ``-`` where no run).
+    """
+    count, expo, mean = _cells(text)
+    none = "-" if text else None
     acc: dict[tuple[int, str], list[float]] = defaultdict(list)
     for r in runs:
         if _balanced_linear(r):
@@ -55,21 +73,24 @@ def alpha_table(runs: Sequence[dict]) -> tuple[list[str], list[list[str]]]:
     opts = [o for o in OPTIMIZERS if any(o == p for _, p in acc)]
     rows = []
     for L in depths:
-        row = [str(L), f"{1 / L:.4f}"]
+        row = [count(L), expo(L)]
         for o in opts:
             v = acc.get((L, o))
-            row.append(f"{sum(v) / len(v):.4f}" if v else "-")
+            row.append(mean(v) if v else none)
         rows.append(row)
     return ["depth", "1/L"] + opts, rows
 
 
-def layer_alpha_table(runs: Sequence[dict]) -> tuple[list[str], list[list[str]]]:
+def layer_alpha_table(runs: Sequence[dict], text: bool = False) -> tuple[list[str], list[list]]:
     """Per-layer alpha_fit (mean over seeds) against 1/(L−l+1), by depth, layer and optimizer.
 
     The deep NFA of layer l (``W_l^T W_l`` against the AGOP of the sub-network from layer l on,
     w.r.t. its input); balanced linear runs with λ = 0. Layer L is exact for every net (its
-    sub-network is ``W_L`` itself), so its row shows the arithmetic only.
+    sub-network is ``W_L`` itself), so its row shows the arithmetic only. Cells as in
+    :func:`alpha_table`.
     """
+    count, expo, mean = _cells(text)
+    none = "-" if text else None
     acc: dict[tuple[int, int, str], list[float]] = defaultdict(list)
     for r in runs:
         if _balanced_linear(r):
@@ -80,10 +101,10 @@ def layer_alpha_table(runs: Sequence[dict]) -> tuple[list[str], list[list[str]]]
     opts = [o for o in OPTIMIZERS if any(o == p for _, _, p in acc)]
     rows = []
     for L, layer in keys:
-        row = [str(L), str(layer), f"{1 / (L - layer + 1):.4f}"]
+        row = [count(L), count(layer), expo(L - layer + 1)]
         for o in opts:
             v = acc.get((L, layer, o))
-            row.append(f"{sum(v) / len(v):.4f}" if v else "-")
+            row.append(mean(v) if v else none)
         rows.append(row)
     return ["depth", "l", "1/(L-l+1)"] + opts, rows
 

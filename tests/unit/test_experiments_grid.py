@@ -148,7 +148,7 @@ def test_cli_table_and_bad_input(tmp_path, capsys):
     cfg.write_text("[grid]\ndepths = [2, 3]\nsteps = 20\n")
     assert main(["experiments", "--config", str(cfg), "--out", str(tmp_path / "o")]) == 0
     text = capsys.readouterr().out
-    assert "depth" in text and "gd" in text and "0.5000" in text
+    assert "depth" in text and "gd" in text and "1/2" in text and "1/3" in text
     bad = tmp_path / "bad.toml"
     bad.write_text("[grid]\noptimizers = ['nope']\n")
     assert main(["experiments", "--config", str(bad), "--out", str(tmp_path / "o2")]) == 2

@@ -36,8 +36,10 @@ def test_flow_table_and_dps_override(tmp_path, capsys):
     f = tmp_path / "p.toml"
     f.write_text(PROBLEM)
     assert main(["flow", str(f), "--dps", "25"]) == 0
-    out = capsys.readouterr().out
-    assert "loss" in out and "W_1" in out and "0.2675877003953350749922539" in out
+    out = capsys.readouterr().out  # text: 6 significant digits (nfacheck.fmt), JSON: all
+    assert "loss" in out and "W_1" in out and "0.267588" in out and "0.2675877" not in out
+    assert main(["--digits", "25", "flow", str(f), "--dps", "25"]) == 0
+    assert "0.2675877003953350749922539" in capsys.readouterr().out
 
 
 @pytest.mark.skipif(not (EXAMPLES / "leaky-relu-orthogonal.toml").exists(), reason="no example")
