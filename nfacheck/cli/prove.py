@@ -54,7 +54,7 @@ def run(args) -> int:
         print_table(
             ["theorem", "status", "method", "controls", "seconds"],
             [[r.theorem.id, r.status, r.theorem.method,
-              f"{sum(c.ok for c in r.controls)}/{len(r.controls)} refuted", f"{r.seconds:.1f}"]
+              f"{sum(c.ok for c in r.controls)}/{len(r.controls)} refuted", seconds(r.seconds)]
              for r in results],
         )
         for r in results:

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from ..check import CheckRow
+from ..fmt import num, seconds
 from .grid import STORE_NAME, product_grid, quick_grid
 from .optimizers import OPTIMIZERS
 from .suite import run_suite
@@ -59,7 +60,7 @@ def rows(quick: bool, workdir: Path) -> Iterator[CheckRow]:
              "figures": [str(p) for p in suite["figures"]]}
     method = "numpy float64 training"
     share = suite["seconds"] / 6.0
-    note = {"seconds_note": f"one grid run of {suite['seconds']:.1f} s serves all six "
+    note = {"seconds_note": f"one grid run of {seconds(suite['seconds'])} s serves all six "
             "experiments rows; each shows a sixth"}
 
     # 1. alpha_fit ~ 1/L for GD from a balanced init, with the Gaussian-init control.
@@ -121,7 +122,7 @@ def rows(quick: bool, workdir: Path) -> Iterator[CheckRow]:
         "confirmed" if holds else "refuted",
         f"{method}: η={tr['lr']}, λ={tr['weight_decay']}, {tr['step'][-1]} steps",
         f"{int(ctrl_ok) * 2}/2 refuted (e^(−2λt) and (1−ηλ)^(2k) alone miss by "
-        f"{flow_gap:.1e}, {geo_gap:.1e})",
+        f"{num(flow_gap)}, {num(geo_gap)})",
         share, holds and ctrl_ok,
         {**note, "law_error": tr["law_error"], "flow_gap": flow_gap, "geometric_gap": geo_gap},
     )
@@ -199,7 +200,7 @@ def _defect_row(runs: list, method: str, seconds: float, note: dict) -> CheckRow
         "experiments", "gd-nfa-defect-bound: measured ||EᵀE − M^L||_F under the bound after k "
         "GD/SGD steps",
         "confirmed" if holds else "refuted",
-        (f"bound/measured {min(ratios):.2f}–{max(ratios):.2f}, bound ≤ {max(rel):.2f}·||EᵀE||_F"
+        (f"bound/measured {num(min(ratios))}–{num(max(ratios))}, bound ≤ {num(max(rel))}·||EᵀE||_F"
          " (balanced inits); " if bal else "no balanced runs; ")
         + f"{method}: {len(tracked)} gd/sgd linear runs, every recorded step",
         f"{int(eta_ctrl) + int(flow_ctrl)}/2 refuted (η·bound; the law without the η² drift)",

@@ -33,6 +33,7 @@ from typing import Any
 from mpmath import mp
 
 from ..check import CheckRow
+from ..fmt import num
 from . import cases
 from .metrics import GUARD_DIGITS, nfa_metrics
 
@@ -67,7 +68,7 @@ def _residuals(problem, traj, alpha) -> list:
 
 
 def _sci(x: Any) -> str:
-    return mp.nstr(x, 3)
+    return num(x)
 
 
 def fit_rate(times, values) -> Any:

@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import time
 from fractions import Fraction as F
-from typing import Any
 
 from mpmath import mp
 
 from ..check import CheckRow
+from ..fmt import num
 from .linalg import as_matrix, frobenius
 from .metrics import GUARD_DIGITS
 
@@ -101,8 +101,7 @@ def fact_row(quick: bool, lam: F, dps: int, L: int = 2) -> CheckRow:
             status = "inconclusive"
         control = wrong_min > mp.mpf("0.1")
 
-    def s(x: Any) -> str:
-        return mp.nstr(x, 3)
+    s = num
 
     return CheckRow(
         "numeric", f"fact-stationary-flow L={L}", status,

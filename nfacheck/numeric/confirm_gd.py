@@ -25,6 +25,7 @@ from typing import Any
 from mpmath import mp
 
 from ..check import CheckRow
+from ..fmt import num
 from . import cases
 from .confirm import AWAY, _sci
 from .linalg import frobenius, spectral_norm
@@ -166,7 +167,7 @@ def defect_row(quick: bool) -> CheckRow:
     ratios = [r["ratio"] for r in runs.values()]
     return CheckRow(
         "numeric", "gd-nfa-defect-bound", "confirmed" if holds else "refuted",
-        f"bound/measured {mp.nstr(min(ratios), 3)}-{mp.nstr(max(ratios), 3)}; mpmath dps={DPS}, "
+        f"bound/measured {num(min(ratios))}-{num(max(ratios))}; mpmath dps={DPS}, "
         f"balanced init, eta={eta}, {steps} steps (t={eta * steps})",
         f"{int(c_eta) + int(c_flow)}/2 refuted", time.perf_counter() - t0,
         holds and c_eta and c_flow,
