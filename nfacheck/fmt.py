@@ -7,7 +7,7 @@
   :data:`FLOAT_DIGITS` digits, so binary noise (``-0.0013285000000000102``) cannot appear.
 - :func:`exact` — an *exact* number the user gave (``alpha``, ``lambda``, a tolerance, a time,
   a radius): a terminating decimal as a decimal (``0.1``, ``1e-15``), anything else as ``p/q``.
-- :func:`seconds` — wall time (``0.7 s``), one decimal.
+- :func:`seconds` — wall time (``0.7 s``, ``1234 s``).
 
 ``--json`` never goes through here: JSON keeps full precision. The digits are scoped
 (:func:`significant_digits`, a context variable), like :func:`nfacheck.limits.work_limit`.
@@ -200,5 +200,7 @@ def exponent(alpha: Any) -> str:
 
 
 def seconds(s: float) -> str:
-    """Wall time in seconds with one decimal (``0.7``), the same in every command."""
-    return f"{float(s):.1f}"
+    """Wall time in seconds, the same in every command: one decimal below 100 s (``0.7``,
+    ``12.3``), whole seconds from there on (``1234``)."""
+    s = float(s)
+    return f"{s:.1f}" if abs(s) < 100 else f"{s:.0f}"

@@ -32,6 +32,24 @@ pipe (CI, batch jobs) it prints a `started` line, then one line every 10 s
 (`$NFACHECK_PROGRESS_EVERY`) with the position, the elapsed time, an estimate of the time left
 and the step under way (`certify` names each of its steps, `inspect` counts samples, `flow` and
 `verify` the integration time). A run that ends within 2 s prints no progress.
+
+## How numbers are printed
+
+One rule for every command's text output and for `check --report`'s `report.md`
+(`nfacheck.fmt`):
+
+- **measured numbers** (residuals, losses, bounds, rates, cosines) have 6 significant digits,
+  or N with `--digits N` (3..100, before the subcommand: `nfacheck --digits 30 limit ...`), in
+  one style whatever their type: `0.141942`, `1.97749e-5`, `5.27849e-41`; a value computed in
+  float64 never shows more than 15 digits, so float noise cannot appear;
+- **exact inputs** print as given, never rounded: lambda, tolerances, times and radii as
+  decimals when they terminate (`0.1`, `1e-15`, `120`), else `p/q`; exponents as `p/q`
+  (`alpha = 1/2`);
+- **`--json` is exact** and ignores `--digits`: measured numbers keep their working digits
+  (decimal strings for high-precision numbers, numbers for float64 ones);
+- wall times have one decimal below 100 s (`0.7 s`, `1234 s`); certified bounds (`certify`)
+  are rounded outward to `--digits` digits (the lower bound down, the upper bound up), so they
+  stay rigorous.
 """
 
 

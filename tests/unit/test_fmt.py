@@ -79,6 +79,11 @@ def test_exact_inputs_print_as_given():
         assert exact(F(123456789, 1000)) == "123456.789"
 
 
+def test_seconds():
+    assert [fmt.seconds(x) for x in (0.04, 0.66, 12.345, 99.94, 1234.5)] == [
+        "0.0", "0.7", "12.3", "99.9", "1234"]
+
+
 def test_digits_option_bounds(capsys):
     for bad in ("2", "101", "x", "1e3"):
         with pytest.raises(SystemExit) as stop:
@@ -171,4 +176,4 @@ def test_no_cli_or_report_module_formats_a_real_by_hand(tmp_path):
 def test_the_formatter_is_the_one_place_that_formats_by_hand():
     assert [t for _, t in ad_hoc_formats((PKG / "fmt.py").read_text(encoding="utf-8"))] == [
         "nstr(v, n, min_fixed=MIN_FIXED, max_fixed=n)", "format(d, 'e')", "format(d, 'f')",
-        "float(s):.1f"]
+        "s:.1f", "s:.0f"]
