@@ -179,9 +179,10 @@ def residual_trend(verdict: Verdict) -> dict[str, Any]:
         overall = mp.log(mp.mpf(ra) / rz) / (mp.mpf(tz.numerator) / tz.denominator
                                              - mp.mpf(ta.numerator) / ta.denominator)
         last = mp.log(mp.mpf(rb) / rz) / (mp.mpf((tz - tb).numerator) / (tz - tb).denominator)
-        out["rate_overall"] = mp.nstr(overall, 6)
-        out["rate_last_interval"] = mp.nstr(last, 6)
-        out["reduction"] = mp.nstr(mp.mpf(ra) / rz, 6)
+        # every digit computed (JSON is exact); the CLI's text rounds with nfacheck.fmt.num
+        out["rate_overall"] = mp.nstr(overall, mp.dps)
+        out["rate_last_interval"] = mp.nstr(last, mp.dps)
+        out["reduction"] = mp.nstr(mp.mpf(ra) / rz, mp.dps)
         if mp.mpf(ra) / rz >= DECAY_FACTOR and overall > 0 and last >= overall / 2:
             out["verdict"] = "decaying"
         elif len(pts) < 3:
