@@ -37,7 +37,7 @@ def run(args) -> int:
 
     from ..errors import UsageError
     from ..exact import load_json, parse_exact
-    from ..fmt import num, seconds
+    from ..fmt import exact, num, seconds
     from ..io import atomic_write_text, check_output_path
     from ..numeric.limit.newton import find_limit
     from ..problem import load_problem, problem_to_toml
@@ -129,7 +129,8 @@ def run(args) -> int:
                 data.setdefault("provenance", {})["search"] = {
                     "command": command, "candidate": s.index}
                 write_critical(args.out, data)
-            print(f"CERTIFIED counterexample: candidate {s.index}, flow t = {lim.flow_time}, "
+            print(f"CERTIFIED counterexample: candidate {s.index}, flow t = "
+                  f"{exact(lim.flow_time)}, "
                   f"{len(lim.newton)} Newton steps; unique critical point in the box of radius "
                   f"{info['radius']}; data loss <= {cl['loss_at_most']}, NFA defect >= "
                   f"{cl['defect_at_least']}, lambda_min(Hessian) >= "
