@@ -22,6 +22,7 @@ from .model import (
     network_from_state_dict,
 )
 from .passes import CERTIFIABLE, run_passes
+from .propagate import FOLLOW
 
 __all__ = ["inspect", "InspectResult", "as_network", "CERT_METHOD"]
 
@@ -108,6 +109,7 @@ def inspect(
     seed: int = 0,
     batch_size: int = 512,
     certify: bool = True,
+    follow: int = FOLLOW,
     progress: Callable[[int], None] | None = None,
     source: str | None = None,
 ) -> InspectResult:
@@ -137,6 +139,9 @@ def inspect(
         Samples per batch of the passes (memory O(batch · k · width)).
     certify
         Compute the certified lower bound on the defect (piecewise-linear activations).
+    follow
+        ReLU inputs of uncertain sign followed explicitly through the backward pass, per sample
+        (the rest is bounded norm-wise; ``uncertain_followed`` in each row counts them).
     progress
         Called with the number of samples finished after each batch.
 
@@ -205,7 +210,7 @@ def inspect(
     if weight_decay is not None and Ya is None:
         notes.append("weight decay given without targets Y: no FACT residual")
     passes = run_passes(net, Xa, Ya if fact_on else None, batch_size=batch_size,
-                        certify=certify, progress=progress)
+                        certify=certify, follow=follow, progress=progress)
     rows, mats, zero_centered = [], {}, []
     for l in chosen:
         i = l - 1
@@ -227,7 +232,8 @@ def inspect(
             variants["init_subtracted"] = Dw.T @ Dw
         row: dict[str, Any] = {"layer": l, "name": net.names[i], "shape": list(W.shape),
                                "alpha_theory": a_th, "width_divisor": W.shape[0],
-                               "uncertain_signs": s.uncertain if i < L - 1 else 0}
+                               "uncertain_signs": s.uncertain if i < L - 1 else 0,
+                               "uncertain_followed": s.followed if i < L - 1 else 0}
         for name, M in variants.items():
             row[name] = pair_metrics(M, Gm, a_th, curve=True, eig=eig)
             row[name + "_centered"] = pair_metrics(M, Gc, a_th, eig=eig_c)
@@ -255,7 +261,7 @@ def inspect(
     if passes.certifiable:
         certification = {"method": CERT_METHOD, "status": "certified",
                          "quantity": "‖[M,G]‖_F / (2‖G‖_2‖M‖_F) ≤ min_{c,α} ‖M − cG^α‖_F/‖M‖_F",
-                         "agop": "uncentered"}
+                         "agop": "uncentered", "follow_per_sample": follow}
     else:
         certification = {"status": "not certified",
                          "reason": f"activation {net.activation}: only "

@@ -28,6 +28,7 @@ __all__ = [
     "gamma",
     "exact",
     "sumsq_bounds",
+    "sum_up",
     "fro_up",
     "fro_lo",
     "sqrt_up",
@@ -71,6 +72,15 @@ def sumsq_bounds(a: np.ndarray) -> tuple[Fraction, Fraction]:
     lo = max(Fraction(0), (fs - TINY) / (1 + g))
     hi = (fs + TINY) / (1 - g)
     return lo, hi
+
+
+def sum_up(a: np.ndarray) -> Fraction:
+    """A rigorous upper bound on the exact Σ a_i of a nonnegative float64 array."""
+    v = np.ascontiguousarray(a, dtype=np.float64).ravel()
+    s = float(np.sum(v))
+    if not math.isfinite(s):
+        raise OverflowError("sum overflows float64")
+    return (exact(s) + TINY) / (1 - gamma(max(v.size, 1)))
 
 
 def fro_up(a: np.ndarray) -> Fraction:

@@ -67,7 +67,11 @@ def agop_enclosure(sums: LayerSums, n: int, eig=None) -> Enclosure:
     g_fro = fro_up(G)
     g2 = sym_spectral_up(G, eig)
     t2 = n * (g2 + 2 * U * g_fro) + round_S  # ≥ ‖T̂‖_2² = ‖T̂ᵀT̂‖_2
-    prop = eps * (2 * sqrt_up(t2) + eps)  # ‖TᵀT − T̂ᵀT̂‖_F
+    root = 2 * sqrt_up(t2)
+    prop = eps * (root + eps)  # ‖TᵀT − T̂ᵀT̂‖_F
+    # or: the samples free of uncertain signs stacked, the others one by one (TᵀT is their sum)
+    clean = sqrt_up(sums.jac_err2_clean)
+    prop = min(prop, clean * (root + clean) + sums.gram_err_touched)
     err = (prop + round_S) / n + 2 * U * g_fro + TINY
     return Enclosure(G, err, g2)
 

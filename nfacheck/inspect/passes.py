@@ -7,9 +7,10 @@ structure (never a dense n × k × d tensor): B_l = (B_{l+1} ∘ σ′(z_l)) W_l
 G_l = (1/n) Σ_i B_{l,i}ᵀ B_{l,i}, the mean Jacobian (for the centered AGOP) and, with targets,
 the FACT sums Σ_i (B_{l,i}ᵀ r_i) h_{l−1,i}ᵀ are accumulated.
 
-Beside the float64 values, the pass carries rigorous bounds (see :mod:`.bounds`): an entrywise
-radius on every pre-activation (so the sign of a ReLU input is known, or counted as uncertain)
-and a Frobenius bound on the error of the stacked Jacobians, for piecewise-linear activations.
+Beside the float64 values, the pass carries rigorous bounds (see :mod:`.bounds` and
+:mod:`.propagate`): a radius on every pre-activation (so the sign of a ReLU input is known, or
+counted as uncertain) and a per-sample Frobenius bound on the error of every Jacobian, with the
+uncertain units followed explicitly, for piecewise-linear activations.
 """
 
 from __future__ import annotations
@@ -20,8 +21,9 @@ from fractions import Fraction
 
 import numpy as np
 
-from .bounds import TINY, U, fro_up, gamma, inflate, sample_norms_up, sqrt_up, sumsq_bounds, up
+from .bounds import TINY, fro_up, gamma, inflate, sample_norms_up, sqrt_up, sum_up, sumsq_bounds, up
 from .model import Network
+from .propagate import FOLLOW, Forward, Probes, post_radius, step_error
 
 __all__ = ["LayerSums", "run_passes", "CERTIFIABLE"]
 
@@ -36,8 +38,13 @@ class LayerSums:
     Jsum: np.ndarray  # Σ_i B_i (k x h_{l-1})
     fact: np.ndarray | None  # Σ_i (B_iᵀ r_i) h_{l-1,i}ᵀ, or None without targets
     jac_err2: Fraction = Fraction(0)  # bound on Σ_i ‖B_i − B̂_i‖_F²
+    # the same over the samples with no uncertain sign at or above this layer, and over the others
+    # a bound on Σ_i e_i(2‖B̂_i‖_F + e_i) ≥ Σ_i ‖B_iᵀB_i − B̂_iᵀB̂_i‖_F (e_i ≥ ‖B_i − B̂_i‖_F)
+    jac_err2_clean: Fraction = Fraction(0)
+    gram_err_touched: Fraction = Fraction(0)
     jac_sumsq: Fraction = Fraction(0)  # bound on Σ_i ‖B̂_i‖_F²
     uncertain: int = 0  # pre-activations z_l (over all samples) whose sign is not certain
+    followed: int = 0  # of those, followed explicitly through the backward pass
     inner: int = 0  # number of terms summed into each entry of S
     is_mean: bool = False  # S is already the AGOP (the last layer: W_Lᵀ W_L)
 
@@ -73,12 +80,6 @@ def _act(net: Network, z: np.ndarray):
     raise AssertionError(a)
 
 
-def _radius_factor(k: int) -> float:
-    """A float c with c·fl(x) ≥ the exact value of a k-term nonnegative sum x (and its own
-    rounding): 1/((1 − γ_k)(1 − u)^3) < 1 + 4(k + 4)u for ku ≪ 1."""
-    return float(1 + 4 * (k + 4) * U)
-
-
 def run_passes(
     net: Network,
     X: np.ndarray,
@@ -86,6 +87,7 @@ def run_passes(
     *,
     batch_size: int = 512,
     certify: bool = True,
+    follow: int = FOLLOW,
     progress: Callable[[int], None] | None = None,
 ) -> PassResult:
     """Accumulate every layer's AGOP sums over the samples (rows of ``X``, n × d).
@@ -97,9 +99,12 @@ def run_passes(
     X, Y
         Samples as rows (n × d) and optional targets (n × k), float64.
     batch_size
-        Samples per batch (memory is O(batch · k · width)).
+        Samples per batch (memory is O(batch · (k + follow) · width)).
     certify
         Also carry the rigorous error bounds (piecewise-linear activations only).
+    follow
+        Uncertain ReLU inputs followed explicitly through the backward pass, per sample (see
+        :mod:`.propagate`); the others are carried norm-wise. 0: all norm-wise.
     progress
         Called with the number of samples done after each batch.
     """
@@ -107,13 +112,12 @@ def run_passes(
     n = X.shape[0]
     k = W[-1].shape[0]
     cert = certify and net.activation in CERTIFIABLE
-    Wabs = [np.abs(w) for w in W] if cert else None
-    Wfro = [fro_up(w) for w in W] if cert else None
     Wspec_f = [up(sqrt_up(_spec_sq_up(w))) for w in W] if cert else None
-    Wfro_f = [up(x) for x in Wfro] if cert else None
-    dmax = 1.0 if net.activation != "leaky_relu" else max(1.0, abs(net.slope))
-    dgap = 0.0 if net.activation == "linear" else abs(1 - net.slope) \
-        if net.activation == "leaky_relu" else 1.0
+    Wfro_f = [up(fro_up(w)) for w in W] if cert else None
+    fwd = [Forward.of(w, s) for w, s in zip(W[:-1], Wspec_f, strict=False)] if cert else None
+    leaky = net.activation == "leaky_relu"
+    dmax = 1.0 if not leaky else max(1.0, abs(net.slope))
+    dgap = 0.0 if net.activation == "linear" else abs(1 - net.slope) if leaky else 1.0
     sums = [LayerSums(np.zeros((w.shape[1], w.shape[1])), np.zeros((k, w.shape[1])),
                       np.zeros((w.shape[1], w.shape[1])) if Y is not None else None)
             for w in W]
@@ -124,23 +128,19 @@ def run_passes(
     for start in range(0, n, batch_size):
         xb = X[start:start + batch_size]
         b = xb.shape[0]
-        h, rad = xb, np.zeros_like(xb) if cert else None
+        h, rad, nu = xb, None, None
         posts, derivs, unsure = [h], [], []
         for layer in range(L - 1):
             z = h @ W[layer].T
             if net.biases[layer] is not None:
                 z = z + net.biases[layer]
             if cert:
-                kk = W[layer].shape[1] + 1
-                g = float(gamma(kk) * (1 + 4 * U))
-                rz = (np.abs(h) * g + rad) @ Wabs[layer].T
-                rz = (rz + float(U) * np.abs(z)) * _radius_factor(kk) + float(TINY)
+                rz, nz = fwd[layer].radius(h, z, rad, nu)
                 unsure.append(np.abs(z) <= rz)
                 sums[layer].uncertain += int(np.count_nonzero(unsure[-1]))
             h, d = _act(net, z)
             if cert:
-                rad = rz if net.activation != "leaky_relu" else \
-                    rz * float(dmax) * _radius_factor(1) + float(U) * np.abs(h) * 2
+                rad, nu = post_radius(rz, nz, h, net.activation, dmax)
             posts.append(h)
             derivs.append(d)
         out = h @ W[-1].T
@@ -153,15 +153,21 @@ def run_passes(
             r_sq += float(np.sum(R * R))
         # backward: T has shape (b, k, h); T_L = W_L for every sample
         T = np.broadcast_to(W[-1], (b, k, W[-1].shape[1]))
-        err = np.zeros(b)  # per sample, a float bound on ‖B_i − B̂_i‖_F
+        err = np.zeros(b)  # per sample, a float bound on the norm-wise part of ‖B_i − B̂_i‖_F
+        probes = Probes(b, follow, dgap, leaky) if cert else None
+        touched = np.zeros(b, dtype=bool)  # samples with an uncertain sign at or above the layer
         for layer in range(L - 1, -1, -1):
             ls = sums[layer]
             if layer < L - 1:
                 d = derivs[layer]
                 A = T if d is None else T * d[:, None, :]
                 if cert:
-                    err = _step_error(err, T, A, d, unsure[layer], net, dgap,
-                                      Wspec_f[layer], Wfro_f[layer], W[layer].shape[0])
+                    un = unsure[layer]
+                    chosen = probes.choose(T, un)
+                    err = step_error(err, T, A, d, un, un & ~chosen, leaky, dgap,
+                                     Wspec_f[layer], Wfro_f[layer], W[layer].shape[0])
+                    probes.step(d, un, W[layer], Wspec_f[layer], Wfro_f[layer])
+                    ls.followed += probes.add(T, chosen, W[layer])
                 T = (A.reshape(b * k, -1) @ W[layer]).reshape(b, k, -1)
             T2 = T.reshape(b * k, -1) if layer < L - 1 else None
             if layer < L - 1:
@@ -169,7 +175,14 @@ def run_passes(
                 ls.Jsum += T.sum(axis=0)
                 ls.inner += b * k + 1
                 if cert:
-                    ls.jac_err2 += sumsq_bounds(err)[1]
+                    total = (err + probes.error()) * inflate(1)
+                    touched |= un.any(axis=1)
+                    ls.jac_err2 += sumsq_bounds(total)[1]
+                    ls.jac_err2_clean += sumsq_bounds(total[~touched])[1]
+                    if touched.any():
+                        e = total[touched]
+                        beta = sample_norms_up(T[touched])
+                        ls.gram_err_touched += sum_up(e * (2 * beta + e) * inflate(3))
                     ls.jac_sumsq += sumsq_bounds(T2)[1]
             if R is not None:
                 g = np.einsum("bkh,bk->bh", T, R) if layer < L - 1 else R @ W[-1]
@@ -186,29 +199,6 @@ def run_passes(
     res.outputs_sumsq = out_sq
     res.residual_sumsq = r_sq
     return res
-
-
-def _step_error(err, T, A, d, unsure, net, dgap, wspec, wfro, h):
-    """Per-sample bound on ‖B_l − B̂_l‖_F after B_l = (B_{l+1} ∘ σ′(z_l)) W_l.
-
-    (B∘d − B̂∘d̂) = (B − B̂)∘d + B̂∘(d − d̂): the first is at most max_j|d_j|·‖B − B̂‖ per sample
-    (max over the units of that sample, so a sample whose units are all certainly off carries no
-    error on), the second is nonzero only where the sign of z is uncertain (|d − d̂| ≤ dgap there);
-    the product with W_l adds ‖W_l‖_2 times that and its rounding γ_h‖Â‖_F‖W_l‖_F.
-    """
-    b = T.shape[0]
-    if d is None:
-        dm = np.ones(b)
-    else:
-        dm = np.max(np.abs(d) + dgap * unsure, axis=1)
-    gap = np.zeros(b)
-    if dgap and unsure.any():
-        gap = dgap * sample_norms_up(T * unsure[:, None, :]) * inflate(1)
-    a_n = sample_norms_up(A)
-    round_a = a_n * float(2 * U) if net.activation == "leaky_relu" else 0.0
-    g = up(gamma(h))
-    new = wspec * (dm * err + gap + round_a) + g * a_n * wfro
-    return new * inflate(6) + float(TINY)
 
 
 def _spec_sq_up(w: np.ndarray) -> Fraction:

@@ -6,7 +6,7 @@ from fractions import Fraction
 
 import numpy as np
 import pytest
-from mpmath import mp
+from inspect_exact import exact_defect
 
 import nfacheck
 from nfacheck.errors import InputError
@@ -37,42 +37,6 @@ def test_package_is_callable_and_agops_match_the_experiments_path():
     assert [row["alpha_theory"] for row in r.layers] == [1 / 3, 1 / 2, 1.0]
 
 
-def _exact_defect(W, X, layer):
-    """‖[M,G]‖_F/(2‖G‖_2‖M‖_F) of the exact stored values, relu net (Fractions + mpmath)."""
-    Wq = [[[Fraction(float(v)) for v in row] for row in w] for w in W]
-    cols = [[Fraction(float(v)) for v in x] for x in X]
-    h = cols
-    for w in Wq[:layer - 1]:
-        h = [[max(sum(a * b for a, b in zip(row, x, strict=True)), Fraction(0)) for row in w]
-             for x in h]
-    d = len(Wq[layer - 1][0])
-    G = [[Fraction(0)] * d for _ in range(d)]
-    for x in h:
-        z, ds = x, []
-        for w in Wq[layer - 1:-1]:
-            pre = [sum(a * b for a, b in zip(row, z, strict=True)) for row in w]
-            ds.append([Fraction(1) if p > 0 else Fraction(0) for p in pre])
-            z = [max(p, Fraction(0)) for p in pre]
-        J = [row[:] for row in Wq[-1]]
-        for w, dd in zip(reversed(Wq[layer - 1:-1]), reversed(ds), strict=True):
-            J = [[sum(r[j] * dd[j] * w[j][c] for j in range(len(dd))) for c in range(len(w[0]))]
-                 for r in J]
-        for i in range(d):
-            for j in range(d):
-                G[i][j] += sum(J[k][i] * J[k][j] for k in range(len(J)))
-    G = [[g / len(h) for g in row] for row in G]
-    w = Wq[layer - 1]
-    M = [[sum(w[r][i] * w[r][j] for r in range(len(w))) for j in range(d)] for i in range(d)]
-    MG = [[sum(M[i][t] * G[t][j] for t in range(d)) for j in range(d)] for i in range(d)]
-    comm2 = sum((MG[i][j] - MG[j][i]) ** 2 for i in range(d) for j in range(d))
-    m2 = sum(v * v for row in M for v in row)
-    with mp.workdps(40):
-        g2 = max(abs(e) for e in mp.eigsy(mp.matrix([[mp.mpf(v.numerator) / v.denominator
-                                                      for v in row] for row in G]))[0])
-        return mp.sqrt(mp.mpf(comm2.numerator) / comm2.denominator) / (
-            2 * g2 * mp.sqrt(mp.mpf(m2.numerator) / m2.denominator))
-
-
 def test_certified_bound_is_below_the_exact_defect_and_tight():
     rng = np.random.default_rng(3)
     W = _net(rng, [4, 5, 4, 2])
@@ -81,7 +45,7 @@ def test_certified_bound_is_below_the_exact_defect_and_tight():
     r = inspect(W, X, activation="relu")
     assert [row["uncertain_signs"] for row in r.layers] == [0, 0, 0]
     for l in (1, 2):
-        exact = _exact_defect(W, X, l)
+        exact = exact_defect(W, X, l)
         lo = r.layers[l - 1]["certified"]["gram"]["defect_lower"]
         assert 0 < lo <= exact
         assert exact - lo < 1e-9 * exact
@@ -106,7 +70,7 @@ def test_uncertain_relu_signs_are_counted_and_the_bound_stays_valid():
     r = inspect(W, X, activation="relu")
     assert r.layers[0]["uncertain_signs"] == 4
     lo = r.layers[0]["certified"]["gram"]["defect_lower"]
-    assert lo <= _exact_defect(W, X, 1)  # σ′(0) = 0 there, one of the enclosed choices
+    assert lo <= exact_defect(W, X, 1)  # σ′(0) = 0 there, one of the enclosed choices
 
 
 def test_smooth_activations_are_not_certified_and_say_why():
