@@ -14,6 +14,11 @@ stderr.
 Usage: ``python benchmarks/bench_inspect.py [--n 5000,20000,60000] [--widths 256,512,1024]
 [--depth 3] [--peer-max-n 20000] [--target]`` (``--target`` adds the n = 60000, width 1024
 runs at depth 3 and 8 for nfacheck alone).
+
+``--certify-deep N,WIDTH,DEPTH[,KINKS]`` measures instead the certified bound of one deep net,
+per layer, beside the float64 commutator bound: uncertain units followed explicitly (the
+default) against all of them carried norm-wise (``follow=0``); with KINKS, that many samples
+are first moved onto a deep ReLU kink (to float64 resolution, ``tests/inspect_exact.py``).
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ import json
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 D_IN, K_OUT = 784, 10  # MNIST-sized inputs, ten classes
 
@@ -80,11 +86,36 @@ def peer_egop(net, X, dtype, bs: int = 500):
     return cosines
 
 
+def _certify_deep(spec: dict, net, X) -> dict:
+    import torch
+
+    from nfacheck.inspect import inspect
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+    from inspect_exact import near_kink
+
+    Ws = [m.weight.detach().numpy() for m in net if isinstance(m, torch.nn.Linear)]
+    Xn = X.numpy().astype("float64")
+    if spec.get("kinks"):
+        Xn = near_kink(Ws, Xn, spec["kinks"], seed=0)
+    out = {}
+    for follow in (64, 0):
+        t = time.perf_counter()
+        r = inspect(Ws, Xn, activation="relu", follow=follow)
+        out[follow] = {"seconds": time.perf_counter() - t,
+                       "certified": [row["certified"]["gram"]["defect_lower"] for row in r.layers]}
+    return {**spec, "followed": out[64], "normwise": out[0],
+            "comm": [row["gram"]["commutator_bound"] for row in r.layers],
+            "uncertain": [row["uncertain_signs"] for row in r.layers]}
+
+
 def _child(spec: dict) -> dict:
     import torch
 
     torch.set_num_threads(2)
     net, X = _make(spec["n"], spec["width"], spec["depth"])
+    if spec["tool"] == "certify":
+        return _certify_deep(spec, net, X)
     if spec["tool"] == "nfacheck":
         import numpy as np
 
@@ -126,9 +157,13 @@ def main() -> None:
     ap.add_argument("--depth", type=int, default=3)
     ap.add_argument("--peer-max-n", type=int, default=20000)
     ap.add_argument("--target", action="store_true")
+    ap.add_argument("--certify-deep", metavar="N,WIDTH,DEPTH[,KINKS]")
     a = ap.parse_args()
     if a.child:
         print(json.dumps(_child(json.loads(a.child))))
+        return
+    if a.certify_deep:
+        certify_deep(*[int(x) for x in a.certify_deep.split(",")])
         return
     ns = [int(x) for x in a.n.split(",") if x]
     widths = [int(x) for x in a.widths.split(",") if x]
@@ -156,6 +191,21 @@ def main() -> None:
             cert = ", ".join(f"{c:.3g}" for c in r["certified"])
             print(f"| 60000 | 1024 | {depth} | nfacheck (certified: {cert}) | "
                   f"{r['seconds']:.1f} | {r['peak_mb']:.0f} | - |", flush=True)
+
+
+def certify_deep(n: int, width: int, depth: int, kinks: int = 0) -> None:
+    """Print, per layer, the certified bound with followed and with norm-wise uncertain units."""
+    sys.stderr.write(f"bench_inspect: certify n={n} width={width} depth={depth} kinks={kinks}\n")
+    r = run({"tool": "certify", "n": n, "width": width, "depth": depth, "kinks": kinks})
+    print(f"n = {n}, width {width}, depth {depth}, {kinks} samples moved onto a kink; "
+          f"time followed {r['followed']['seconds']:.1f} s, norm-wise "
+          f"{r['normwise']['seconds']:.1f} s")
+    print("| layer | uncertain signs | commutator bound (float64) | certified, followed | "
+          "certified, norm-wise |")
+    print("|---|---|---|---|---|")
+    for i, (u, c, f, w) in enumerate(zip(r["uncertain"], r["comm"], r["followed"]["certified"],
+                                         r["normwise"]["certified"], strict=True)):
+        print(f"| {i + 1} | {u} | {c:.4g} | {f:.4g} | {w:.4g} |", flush=True)
 
 
 if __name__ == "__main__":

@@ -27,7 +27,8 @@ from .propagate import FOLLOW
 __all__ = ["inspect", "InspectResult", "as_network", "CERT_METHOD"]
 
 CERT_METHOD = ("float64 with rigorous a-priori rounding-error bounds (Higham's γ_n for sums and "
-               "products, entrywise radii on pre-activations, Frobenius bounds on Jacobians), "
+               "products, entrywise and per-sample norm radii on pre-activations, Frobenius "
+               "bounds on Jacobians with ReLU units of uncertain sign followed explicitly), "
                "combined in exact rational arithmetic, over the exact binary-rational values of "
                "the stored weights and data")
 
