@@ -38,9 +38,8 @@ class LayerSums:
     Jsum: np.ndarray  # Σ_i B_i (k x h_{l-1})
     fact: np.ndarray | None  # Σ_i (B_iᵀ r_i) h_{l-1,i}ᵀ, or None without targets
     jac_err2: Fraction = Fraction(0)  # bound on Σ_i ‖B_i − B̂_i‖_F²
-    # the same over the samples with no uncertain sign at or above this layer, and over the others
-    # a bound on Σ_i e_i(2‖B̂_i‖_F + e_i) ≥ Σ_i ‖B_iᵀB_i − B̂_iᵀB̂_i‖_F (e_i ≥ ‖B_i − B̂_i‖_F)
-    jac_err2_clean: Fraction = Fraction(0)
+    jac_err2_clean: Fraction = Fraction(0)  # the same over samples free of uncertain signs
+    # over the other samples: a bound on Σ_i ‖B_iᵀB_i − B̂_iᵀB̂_i‖_F, by e_i(2‖B̂_i‖_F + e_i)
     gram_err_touched: Fraction = Fraction(0)
     jac_sumsq: Fraction = Fraction(0)  # bound on Σ_i ‖B̂_i‖_F²
     uncertain: int = 0  # pre-activations z_l (over all samples) whose sign is not certain

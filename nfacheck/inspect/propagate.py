@@ -27,7 +27,8 @@ import numpy as np
 
 from .bounds import TINY, U, gamma, inflate, sample_norms_up, up
 
-__all__ = ["Forward", "Probes", "step_error", "radius_factor", "FOLLOW"]
+__all__ = ["Forward", "Probes", "post_radius", "step_error", "gate_coefficients",
+           "radius_factor", "FOLLOW"]
 
 FOLLOW = 64  # uncertain units followed explicitly per sample (beyond: norm-wise)
 

@@ -14,6 +14,7 @@ from inspect_exact import exact_defect, near_kink, preactivations
 
 import nfacheck.inspect.propagate as propagate
 from nfacheck.inspect import inspect
+from nfacheck.inspect.api import as_network
 from nfacheck.inspect.passes import run_passes
 
 
@@ -115,7 +116,7 @@ def test_norm_wise_fallback_is_still_valid_and_the_budget_is_respected():
         for l in (1, 2, 3):
             assert r.layers[l - 1]["certified"]["gram"]["defect_lower"] <= min(
                 exact_defect(W, X, l, kink=k) for k in (0, 1))
-    net = __import__("nfacheck.inspect.api", fromlist=["as_network"]).as_network(W, "relu")
+    net = as_network(W, "relu")
     p = run_passes(net, X, follow=2, batch_size=4)
     assert sum(s.followed for s in p.layers) <= 2 * X.shape[0]
     assert sum(s.followed for s in run_passes(net, X, follow=0).layers) == 0
