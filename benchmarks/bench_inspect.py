@@ -16,9 +16,11 @@ Usage: ``python benchmarks/bench_inspect.py [--n 5000,20000,60000] [--widths 256
 runs at depth 3 and 8 for nfacheck alone).
 
 ``--certify-deep N,WIDTH,DEPTH[,KINKS]`` measures instead the certified bound of one deep net,
-per layer, beside the float64 commutator bound: uncertain units followed explicitly (the
-default) against all of them carried norm-wise (``follow=0``); with KINKS, that many samples
-are first moved onto a deep ReLU kink (to float64 resolution, ``tests/inspect_exact.py``).
+per layer, beside the float64 commutator bound: as inspect computes it (uncertain signs decided
+in exact arithmetic where possible, the rest followed), with all uncertain units followed
+(``resolve=0``), and with all of them carried norm-wise (``resolve=0, follow=0``); with KINKS,
+that many samples are first moved onto a deep ReLU kink (to float64 resolution,
+``tests/inspect_exact.py``).
 """
 
 from __future__ import annotations
@@ -99,13 +101,15 @@ def _certify_deep(spec: dict, net, X) -> dict:
     if spec.get("kinks"):
         Xn = near_kink(Ws, Xn, spec["kinks"], seed=0)
     out = {}
-    for follow in (64, 0):
+    for name, kw in (("default", {}), ("followed", {"resolve": 0}),
+                     ("normwise", {"resolve": 0, "follow": 0})):
         t = time.perf_counter()
-        r = inspect(Ws, Xn, activation="relu", follow=follow)
-        out[follow] = {"seconds": time.perf_counter() - t,
-                       "certified": [row["certified"]["gram"]["defect_lower"] for row in r.layers]}
-    return {**spec, "followed": out[64], "normwise": out[0],
-            "comm": [row["gram"]["commutator_bound"] for row in r.layers],
+        r = inspect(Ws, Xn, activation="relu", **kw)
+        out[name] = {"seconds": time.perf_counter() - t,
+                     "certified": [row["certified"]["gram"]["defect_lower"] for row in r.layers],
+                     "resolved": [row["uncertain_resolved"] for row in r.layers],
+                     "comm": [row["gram"]["commutator_bound"] for row in r.layers]}
+    return {**spec, **out, "comm": out["default"]["comm"],
             "uncertain": [row["uncertain_signs"] for row in r.layers]}
 
 
@@ -194,18 +198,19 @@ def main() -> None:
 
 
 def certify_deep(n: int, width: int, depth: int, kinks: int = 0) -> None:
-    """Print, per layer, the certified bound with followed and with norm-wise uncertain units."""
+    """Print, per layer, the certified bound: uncertain signs decided exactly where possible and
+    the rest followed (the default), all followed, all norm-wise."""
     sys.stderr.write(f"bench_inspect: certify n={n} width={width} depth={depth} kinks={kinks}\n")
     r = run({"tool": "certify", "n": n, "width": width, "depth": depth, "kinks": kinks})
-    print(f"n = {n}, width {width}, depth {depth}, {kinks} samples moved onto a kink; "
-          f"time followed {r['followed']['seconds']:.1f} s, norm-wise "
-          f"{r['normwise']['seconds']:.1f} s")
-    print("| layer | uncertain signs | commutator bound (float64) | certified, followed | "
-          "certified, norm-wise |")
-    print("|---|---|---|---|---|")
-    for i, (u, c, f, w) in enumerate(zip(r["uncertain"], r["comm"], r["followed"]["certified"],
-                                         r["normwise"]["certified"], strict=True)):
-        print(f"| {i + 1} | {u} | {c:.4g} | {f:.4g} | {w:.4g} |", flush=True)
+    print(f"n = {n}, width {width}, depth {depth}, {kinks} samples moved onto a kink; time: "
+          + ", ".join(f"{k} {r[k]['seconds']:.1f} s" for k in ("default", "followed", "normwise")))
+    print("| layer | uncertain signs (decided exactly) | commutator bound (float64) | certified | "
+          "certified, followed (resolve=0) | certified, norm-wise (resolve=0, follow=0) |")
+    print("|---|---|---|---|---|---|")
+    for i, c in enumerate(r["comm"]):
+        print(f"| {i + 1} | {r['uncertain'][i]} ({r['default']['resolved'][i]}) | {c:.4g} | "
+              + " | ".join(f"{r[k]['certified'][i]:.4g}" for k in ("default", "followed",
+                                                                 "normwise")) + " |", flush=True)
 
 
 if __name__ == "__main__":

@@ -36,13 +36,15 @@ def _slope(activation: str, slope: float) -> Fraction:
     return Fraction(float(slope)) if activation == "leaky_relu" else Fraction(0)
 
 
-def preactivations(W, X, activation: str = "relu", slope: float = 0.01) -> list:
+def preactivations(W, X, activation: str = "relu", slope: float = 0.01, biases=None) -> list:
     """Exact z_l for every hidden layer l and every sample: ``[layer][sample][unit]``."""
     s = _slope(activation, slope)
     out = []
     h = _q(X)
-    for w in [_q(w) for w in W][:-1]:
-        z = [[_dot(row, x) for row in w] for x in h]
+    biases = biases or [None] * len(W)
+    for w, b in zip([_q(w) for w in W][:-1], biases, strict=False):
+        bq = [Fraction(0)] * len(w) if b is None else _q(b)[0]
+        z = [[_dot(row, x) + c for row, c in zip(w, bq, strict=True)] for x in h]
         out.append(z)
         h = [[_act(v, activation, s, 0)[0] for v in x] for x in z]
     return out

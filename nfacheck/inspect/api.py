@@ -13,6 +13,7 @@ import numpy as np
 from ..errors import InputError
 from ..experiments.metrics64 import Fitter
 from .certified import agop_enclosure, agop_mid, certified_defect, gram_enclosure
+from .exact_signs import RESOLVE
 from .layer import ALPHA_GRID, fact_residual, pair_metrics
 from .model import (
     DEFAULT_SLOPE,
@@ -27,8 +28,9 @@ from .propagate import FOLLOW
 __all__ = ["inspect", "InspectResult", "as_network", "CERT_METHOD"]
 
 CERT_METHOD = ("float64 with rigorous a-priori rounding-error bounds (Higham's γ_n for sums and "
-               "products, entrywise and per-sample norm radii on pre-activations, Frobenius "
-               "bounds on Jacobians with ReLU units of uncertain sign followed explicitly), "
+               "products, entrywise and per-sample norm radii on pre-activations, uncertain "
+               "ReLU signs decided in exact integer arithmetic or followed explicitly through "
+               "the Frobenius bounds on Jacobians), "
                "combined in exact rational arithmetic, over the exact binary-rational values of "
                "the stored weights and data")
 
@@ -111,6 +113,7 @@ def inspect(
     batch_size: int = 512,
     certify: bool = True,
     follow: int = FOLLOW,
+    resolve: int = RESOLVE,
     progress: Callable[[int], None] | None = None,
     source: str | None = None,
 ) -> InspectResult:
@@ -143,6 +146,9 @@ def inspect(
     follow
         ReLU inputs of uncertain sign followed explicitly through the backward pass, per sample
         (the rest is bounded norm-wise; ``uncertain_followed`` in each row counts them).
+    resolve
+        Samples whose uncertain signs are first decided in exact integer arithmetic
+        (``uncertain_resolved`` in each row); an exact kink z = 0 stays uncertain.
     progress
         Called with the number of samples finished after each batch.
 
@@ -211,7 +217,8 @@ def inspect(
     if weight_decay is not None and Ya is None:
         notes.append("weight decay given without targets Y: no FACT residual")
     passes = run_passes(net, Xa, Ya if fact_on else None, batch_size=batch_size,
-                        certify=certify, follow=follow, progress=progress)
+                        certify=certify, follow=follow, resolve=resolve,
+                        progress=progress)
     rows, mats, zero_centered = [], {}, []
     for l in chosen:
         i = l - 1
@@ -234,6 +241,8 @@ def inspect(
         row: dict[str, Any] = {"layer": l, "name": net.names[i], "shape": list(W.shape),
                                "alpha_theory": a_th, "width_divisor": W.shape[0],
                                "uncertain_signs": s.uncertain if i < L - 1 else 0,
+                               "uncertain_resolved": s.resolved if i < L - 1 else 0,
+                               "gates_corrected": s.corrected if i < L - 1 else 0,
                                "uncertain_followed": s.followed if i < L - 1 else 0}
         for name, M in variants.items():
             row[name] = pair_metrics(M, Gm, a_th, curve=True, eig=eig)
@@ -262,7 +271,8 @@ def inspect(
     if passes.certifiable:
         certification = {"method": CERT_METHOD, "status": "certified",
                          "quantity": "‖[M,G]‖_F / (2‖G‖_2‖M‖_F) ≤ min_{c,α} ‖M − cG^α‖_F/‖M‖_F",
-                         "agop": "uncentered", "follow_per_sample": follow}
+                         "agop": "uncentered", "follow_per_sample": follow,
+                         "resolve_samples": resolve}
     else:
         certification = {"status": "not certified",
                          "reason": f"activation {net.activation}: only "

@@ -22,6 +22,7 @@ from fractions import Fraction
 import numpy as np
 
 from .bounds import TINY, fro_up, gamma, inflate, sample_norms_up, sqrt_up, sum_up, sumsq_bounds, up
+from .exact_signs import RESOLVE, ExactNet
 from .model import Network
 from .propagate import FOLLOW, Forward, Probes, post_radius, step_error
 
@@ -43,6 +44,8 @@ class LayerSums:
     gram_err_touched: Fraction = Fraction(0)
     jac_sumsq: Fraction = Fraction(0)  # bound on Σ_i ‖B̂_i‖_F²
     uncertain: int = 0  # pre-activations z_l (over all samples) whose sign is not certain
+    resolved: int = 0  # of those, decided by exact arithmetic (then no longer uncertain)
+    corrected: int = 0  # of those, where the float64 gate had the wrong sign (set to the exact one)
     followed: int = 0  # of those, followed explicitly through the backward pass
     inner: int = 0  # number of terms summed into each entry of S
     is_mean: bool = False  # S is already the AGOP (the last layer: W_Lᵀ W_L)
@@ -87,6 +90,7 @@ def run_passes(
     batch_size: int = 512,
     certify: bool = True,
     follow: int = FOLLOW,
+    resolve: int = RESOLVE,
     progress: Callable[[int], None] | None = None,
 ) -> PassResult:
     """Accumulate every layer's AGOP sums over the samples (rows of ``X``, n × d).
@@ -104,6 +108,9 @@ def run_passes(
     follow
         Uncertain ReLU inputs followed explicitly through the backward pass, per sample (see
         :mod:`.propagate`); the others are carried norm-wise. 0: all norm-wise.
+    resolve
+        Samples (per run) whose uncertain signs are first decided in exact integer arithmetic
+        (:mod:`.exact_signs`); 0: none.
     progress
         Called with the number of samples done after each batch.
     """
@@ -122,6 +129,8 @@ def run_passes(
             for w in W]
     # the last layer's Jacobian is W_L itself (exact, the same for every sample)
     res = PassResult(n, sums, cert)
+    exact = ExactNet(W, net.biases, net.activation, net.slope)
+    budget = resolve
     out_sq = 0.0
     r_sq = 0.0 if Y is not None else None
     for start in range(0, n, batch_size):
@@ -142,6 +151,9 @@ def run_passes(
                 rad, nu = post_radius(rz, nz, h, net.activation, dmax)
             posts.append(h)
             derivs.append(d)
+        if cert and dgap and budget > 0:
+            budget -= _resolve(exact, xb, unsure, derivs, sums, budget,
+                              net.slope if leaky else 0.0)
         out = h @ W[-1].T
         if net.biases[-1] is not None:
             out = out + net.biases[-1]
@@ -198,6 +210,28 @@ def run_passes(
     res.outputs_sumsq = out_sq
     res.residual_sumsq = r_sq
     return res
+
+
+def _resolve(exact, xb, unsure, derivs, sums, budget: int, low: float) -> int:
+    """Decide the uncertain signs of up to ``budget`` samples of the batch exactly: an input
+    whose exact z is not 0 is no longer uncertain, and where the float64 gate had the wrong
+    sign it is set to the exact one (1, or ``low``: 0 for relu, the slope for leaky_relu).
+    Returns the number of samples used."""
+    rows = np.flatnonzero(np.any([u.any(axis=1) for u in unsure], axis=0))[:budget]
+    if rows.size == 0:
+        return 0
+    deepest = max(i for i, u in enumerate(unsure) if u[rows].any()) + 1
+    for i, sg in enumerate(exact.signs(xb[rows], deepest)):
+        decided = (sg != 0) & unsure[i][rows]
+        d = derivs[i][rows]
+        wrong = decided & ((sg > 0) != (d == 1.0))
+        if wrong.any():
+            d[wrong] = np.where(sg[wrong] > 0, 1.0, low)
+            derivs[i][rows] = d
+            sums[i].corrected += int(np.count_nonzero(wrong))
+        unsure[i][rows] &= ~decided
+        sums[i].resolved += int(np.count_nonzero(decided))
+    return int(rows.size)
 
 
 def _spec_sq_up(w: np.ndarray) -> Fraction:
