@@ -37,7 +37,8 @@ def add_parser(sub) -> None:
     p.add_argument("--seed", type=int, default=0, help="seed of --samples (default 0)")
     p.add_argument("--batch-size", type=int, default=512, help="samples per batch (default 512)")
     p.add_argument("--no-certify", action="store_true",
-                   help="skip the certified defect bound (it costs about one extra forward pass)")
+                   help="skip the certified defect bound (it costs about two extra forward "
+                   "passes, more when ReLU signs are uncertain and are decided exactly)")
     p.add_argument("--report", metavar="DIR",
                    help="write DIR/inspect.md, DIR/inspect.json and heatmap/residual figures")
     add_json_flag(p)
