@@ -3,7 +3,7 @@
 Every numeric option goes through one of these, so ``--dps 100000``, ``--seed -1`` or
 ``--budget -1`` is a one-line usage error (exit 2) naming the option, before any work.
 New subcommands should use them too: :func:`dps`, :func:`count`, :func:`seed`,
-:func:`seconds`, :func:`work`, :func:`digits`.
+:func:`seconds`, :func:`work`, :func:`digits`, :func:`real`.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from collections.abc import Callable
 from ..errors import InputError
 from ..limits import DPS_MAX, check_dps
 
-__all__ = ["dps", "count", "seed", "seconds", "work", "digits", "MAX_SEED"]
+__all__ = ["dps", "count", "seed", "seconds", "work", "digits", "real", "MAX_SEED"]
 
 MAX_SEED = 2**63 - 1
 _MAX_INT_TEXT = 30  # digits: anything longer is refused before int() sees it
@@ -98,3 +98,24 @@ def digits(text: str) -> int:
         raise argparse.ArgumentTypeError(f"must be between {DIGITS_MIN} and {DIGITS_MAX} "
                                          f"significant digits (received {n})")
     return n
+
+
+def real(*, positive: bool = False, what: str = "number") -> Callable[[str], float]:
+    """A finite float64 (``--slope``, ``inspect --weight-decay``): NaN, inf and values
+    beyond the float64 range are refused; ``positive`` asks for > 0."""
+
+    def parse(text: str) -> float:
+        if len(text.strip()) > 100:
+            raise argparse.ArgumentTypeError(f"number too long ({len(text)} characters)")
+        try:
+            x = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+        if not math.isfinite(x):
+            raise argparse.ArgumentTypeError(f"must be a finite float64 number (received {text})")
+        if positive and x <= 0:
+            raise argparse.ArgumentTypeError(f"must be > 0 (received {text})")
+        return x
+
+    parse.__name__ = what
+    return parse

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 
+from . import _options
 from ._output import add_json_flag, emit_json, print_table, progress
 
 
@@ -27,20 +28,28 @@ def add_parser(sub) -> None:
     p.add_argument("--init", metavar="INIT", help="the weights at initialisation (same format)")
     p.add_argument("--activation", default="relu",
                    help="relu (default), leaky_relu, tanh, sigmoid, softplus, linear/identity")
-    p.add_argument("--slope", type=float, default=0.01, help="leaky_relu slope (default 0.01)")
-    p.add_argument("--weight-decay", type=float, default=None, metavar="λ",
+    p.add_argument("--slope", type=_options.real(what="slope"), default=0.01,
+                   help="leaky_relu slope, a finite number (default 0.01)")
+    p.add_argument("--weight-decay", type=_options.real(positive=True, what="weight decay"),
+                   default=None, metavar="λ",
                    help="λ of (1/2n)Σ‖f−y‖² + (λ/2)Σ‖W‖²: adds the FACT residual (needs Y)")
-    p.add_argument("--layers", type=int, nargs="+", default=None, metavar="L",
+    p.add_argument("--layers", type=_options.count(1, 10**6, "layer"), nargs="+", default=None,
+                   metavar="L",
                    help="1-based layers to report (default: all)")
-    p.add_argument("--samples", type=int, default=None, metavar="N",
+    p.add_argument("--samples", type=_options.count(1, 10**12, "samples"), default=None,
+                   metavar="N",
                    help="use a random subset of N samples (seed --seed)")
-    p.add_argument("--seed", type=int, default=0, help="seed of --samples (default 0)")
-    p.add_argument("--batch-size", type=int, default=512, help="samples per batch (default 512)")
+    p.add_argument("--seed", type=_options.seed, default=0,
+                   help="seed of --samples, 0..2**63-1 (default 0)")
+    p.add_argument("--batch-size", type=_options.count(1, 10**6, "batch size"), default=512,
+                   help="samples per batch, 1..10^6 (default 512)")
     p.add_argument("--no-certify", action="store_true",
                    help="skip the certified defect bound (it costs about two extra forward "
                    "passes, more when ReLU signs are uncertain and are decided exactly)")
     p.add_argument("--report", metavar="DIR",
-                   help="write DIR/inspect.md, DIR/inspect.json and heatmap/residual figures")
+                   help="write DIR/inspect.md, DIR/inspect.json and heatmap/residual figures "
+                   "(DIR is locked while they are written; an INCOMPLETE file marks an "
+                   "interrupted write)")
     add_json_flag(p)
     p.set_defaults(func=run)
 
@@ -78,8 +87,6 @@ def run(args) -> int:
     from ..inspect.files import read_data, read_weights
     from ..inspect.report import check_report_dir, write_report
 
-    if args.batch_size < 1:
-        raise InputError("must be at least 1", "--batch-size", args.batch_size)
     if args.report:
         check_report_dir(args.report)
     net = read_weights(args.weights, args.activation, args.slope)

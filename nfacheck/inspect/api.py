@@ -22,7 +22,7 @@ from .model import (
     network_from_module,
     network_from_state_dict,
 )
-from .passes import CERTIFIABLE, run_passes
+from .passes import CERTIFIABLE, check_size, run_passes
 from .propagate import FOLLOW
 
 __all__ = ["inspect", "InspectResult", "as_network", "CERT_METHOD"]
@@ -216,6 +216,10 @@ def inspect(
     fact_on = weight_decay is not None and Ya is not None
     if weight_decay is not None and Ya is None:
         notes.append("weight decay given without targets Y: no FACT residual")
+    try:
+        check_size(net, n, batch_size, len(chosen), certify)
+    except InputError as exc:
+        raise exc.with_source(source) if source else exc from None
     passes = run_passes(net, Xa, Ya if fact_on else None, batch_size=batch_size,
                         certify=certify, follow=follow, resolve=resolve,
                         progress=progress)

@@ -17,14 +17,43 @@ from .model import DEFAULT_SLOPE, Network, network_from_state_dict
 __all__ = ["read_weights", "read_data", "read_state_dict"]
 
 WEIGHT_SUFFIXES = (".safetensors", ".npz", ".pt", ".pth")
+_TORCH_INT_NAMES = ("uint8", "int8", "int16", "int32", "int64")
 DATA_SUFFIXES = (".npz", ".npy", ".csv")
 
 
 def _exists(path: str) -> Path:
     p = Path(path)
+    if p.is_dir():
+        raise InputError("is a directory, expected a file", source=path)
+    if p.exists() and not p.is_file():
+        raise InputError("not a regular file (a device, FIFO or socket?); give a file",
+                         source=path)
     if not p.is_file():
         raise InputError("no such file", source=path)
     return p
+
+
+def _first_line(exc: BaseException) -> str:
+    """The first non-empty line of an exception's message (some have none)."""
+    lines = [ln.strip() for ln in str(exc).splitlines() if ln.strip()]
+    return (lines[0] if lines else type(exc).__name__)[:160]
+
+
+def _torch_refusal(exc: BaseException) -> str:
+    """What ``torch.load(weights_only=True)`` refused, in one line: the unpickler's own reason
+    (e.g. ``Unsupported global: GLOBAL posix.system``) rather than its long preamble."""
+    text = str(exc).replace("WeightsUnpickler error:", "\n")
+    lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
+    skip = ("Weights only load failed", "Please file an issue", "Check the documentation")
+    reason = [ln for ln in lines if not ln.startswith(skip)]
+    if reason:
+        return reason[0][:160]
+    return _first_line(exc)
+
+
+def _too_large(path: str) -> InputError:
+    return InputError("the file declares arrays larger than this machine's memory (a lying "
+                      "header or too much data); make it smaller", source=path)
 
 
 def read_state_dict(path: str) -> tuple[dict, bool]:
@@ -39,6 +68,8 @@ def read_state_dict(path: str) -> tuple[dict, bool]:
                              "(pip install 'nfacheck[torch]')", source=path) from None
         try:
             return dict(load_file(str(p))), True
+        except MemoryError:
+            raise _too_large(path) from None
         except Exception as exc:
             raise InputError(f"not a safetensors file ({type(exc).__name__}: {exc})",
                              source=path) from None
@@ -46,6 +77,8 @@ def read_state_dict(path: str) -> tuple[dict, bool]:
         try:
             with np.load(p, allow_pickle=False) as z:
                 return {k: z[k] for k in z.files}, False
+        except MemoryError:
+            raise _too_large(path) from None
         except (zipfile.BadZipFile, ValueError, OSError) as exc:
             raise InputError(f"not a readable .npz archive ({exc})", source=path) from None
     if suffix in (".pt", ".pth"):
@@ -54,15 +87,26 @@ def read_state_dict(path: str) -> tuple[dict, bool]:
         except ImportError:
             raise InputError("reading .pt needs torch (pip install 'nfacheck[torch]'); "
                              ".safetensors and .npz need no torch", source=path) from None
-        try:
-            obj = torch.load(p, map_location="cpu", weights_only=True)
+        import warnings
+
+        try:  # weights_only: a pickle's code is never run (a hostile file is refused)
+            with warnings.catch_warnings():  # torch warns about the pickle protocol on stderr
+                warnings.simplefilter("ignore")
+                obj = torch.load(p, map_location="cpu", weights_only=True)
+        except MemoryError:
+            raise _too_large(path) from None
         except Exception as exc:
-            raise InputError("not a PyTorch state dict (torch.load with weights_only=True "
-                             f"refused it: {str(exc).splitlines()[0][:120]})",
+            raise InputError("not a PyTorch state dict of tensors: torch.load(weights_only=True) "
+                             f"refused it, running none of its code ({_torch_refusal(exc)})",
                              source=path) from None
-        if not isinstance(obj, dict) or not all(hasattr(v, "shape") for v in obj.values()):
+        if not isinstance(obj, dict) or not all(isinstance(v, torch.Tensor)
+                                                for v in obj.values()):
             raise InputError(f"expected a state dict of tensors, got {type(obj).__name__}",
                              source=path)
+        for key, v in obj.items():
+            if not (v.dtype.is_floating_point or str(v.dtype)[6:] in _TORCH_INT_NAMES):
+                raise InputError(f"expected a real numeric tensor, got dtype {v.dtype}", str(key),
+                                 source=path)
         return dict(obj), False
     raise InputError(f"unknown weights format {suffix!r}; expected one of "
                      + ", ".join(WEIGHT_SUFFIXES), source=path)
@@ -127,9 +171,13 @@ def read_data(path: str) -> tuple[np.ndarray, np.ndarray | None]:
                              + ", ".join(DATA_SUFFIXES), source=path)
     except InputError:
         raise
+    except MemoryError:
+        raise _too_large(path) from None
     except (ValueError, OSError, zipfile.BadZipFile) as exc:
-        raise InputError(f"cannot read the data ({str(exc).splitlines()[0][:120]})",
-                         source=path) from None
+        if suffix == ".npz" and not zipfile.is_zipfile(p):
+            raise InputError("not an .npz archive (a .npz is a zip of .npy arrays)",
+                             source=path) from None
+        raise InputError(f"cannot read the data ({_first_line(exc)})", source=path) from None
     X = _matrix(X, "X", path)
     if Y is not None and Y.shape[0] != X.shape[0]:
         raise InputError(f"{Y.shape[0]} targets for {X.shape[0]} samples", "Y", source=path)
@@ -137,10 +185,18 @@ def read_data(path: str) -> tuple[np.ndarray, np.ndarray | None]:
 
 
 def _one_hot(y, path: str) -> np.ndarray:
+    from ..limits import check_memory
+
     y = np.asarray(y)
     if y.ndim != 1 or y.dtype.kind not in "iu" or (y.size and y.min() < 0):
         raise InputError("labels 'y' must be a 1-D array of non-negative integers", "y",
                          source=path)
+    if y.size:  # the one-hot targets are n × (max label + 1) floats
+        try:
+            check_memory(8.0 * y.size * (int(y.max()) + 1),
+                         f"one-hot targets for {y.size} labels up to {int(y.max())}", "y")
+        except InputError as exc:
+            raise exc.with_source(path) from None
     out = np.zeros((y.size, int(y.max()) + 1 if y.size else 0))
     out[np.arange(y.size), y] = 1.0
     return out

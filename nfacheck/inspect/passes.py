@@ -26,7 +26,7 @@ from .exact_signs import RESOLVE, ExactNet
 from .model import Network
 from .propagate import FOLLOW, Forward, Probes, post_radius, step_error
 
-__all__ = ["LayerSums", "run_passes", "CERTIFIABLE"]
+__all__ = ["LayerSums", "run_passes", "CERTIFIABLE", "check_size"]
 
 CERTIFIABLE = ("linear", "relu", "leaky_relu")
 
@@ -80,6 +80,39 @@ def _act(net: Network, z: np.ndarray):
     if a == "softplus":
         return np.logaddexp(0.0, z), 0.5 * (1.0 + np.tanh(0.5 * z))
     raise AssertionError(a)
+
+
+#: :mod:`nfacheck.limits` work units per float64 operation of large BLAS products (measured:
+#: about 1e11 of them per second on one core, and a unit is 40-200 ns)
+UNITS_PER_FLOP = 1e-4
+
+
+def check_size(net: Network, n: int, batch_size: int, layers: int, certify: bool) -> None:
+    """Refuse, before any pass, an inspect whose work or batch memory would not fit.
+
+    Per sample the backward sweep multiplies the k × h_l stacked Jacobians by every W_l and
+    accumulates their Gram (2k·h_l·(h_{l+1} + h_l) operations per layer), twice with the
+    bounds; each reported layer adds eigendecompositions of its h × h AGOP. A batch holds a
+    few b × k × h arrays.
+    """
+    from ..errors import InputError
+    from ..limits import check_memory, check_work
+
+    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+        raise InputError("must be a positive integer", "batch_size", batch_size)
+    w, k = net.widths, net.widths[-1]
+    cert = certify and net.activation in CERTIFIABLE
+    flops = n * sum(2 * k * a * (a + b) + 2 * a * b for a, b in zip(w, w[1:], strict=False))
+    flops *= 2 if cert else 1
+    # symmetric eigendecompositions (LAPACK, far from BLAS speed): about one unit per h^3 for
+    # each reported layer's three, half that for each weight's certified spectral bound
+    eig = layers * max(w[:-1]) ** 3 + (0.5 * sum(min(a, b) ** 3 for a, b in
+                                                zip(w, w[1:], strict=False)) if cert else 0)
+    what = f"inspect of the {net.activation} network {w} on {n} samples"
+    check_work(flops * UNITS_PER_FLOP + eig + 1000 * (n // batch_size + 1), what)
+    b = min(batch_size, n)
+    check_memory(6 * 8 * b * k * max(w[:-1]), f"{what}, batches of {b} samples,",
+                 "--batch-size")
 
 
 def run_passes(

@@ -1,5 +1,10 @@
 """``--report DIR``: inspect.md, inspect.json and PNG figures, each file written atomically.
 
+DIR is checked before any work (:func:`nfacheck.io.check_output_path`); while the files are
+written it is locked (:func:`nfacheck.io.dir_lock`: a second writer is refused, told who holds
+it) and holds an ``INCOMPLETE`` file, removed when the last file is in place, so an
+interrupted write is marked as such.
+
 Per layer ``layer<l>_heatmap.png`` shows M_l beside c·G_l^α at α = 1/(L−l+1) (as the deep-NFA
 paper shows them) and ``residual_vs_alpha.png`` the best-c residual of every layer against α.
 All figures are rendered in memory first; nothing is written when an input is bad.
@@ -13,8 +18,14 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import InputError
-from ..io import atomic_write_bytes, atomic_write_json, atomic_write_text
+from ..io import (
+    INCOMPLETE_MARKER,
+    atomic_write_bytes,
+    atomic_write_json,
+    atomic_write_text,
+    check_output_path,
+    dir_lock,
+)
 from .layer import ALPHA_GRID
 
 __all__ = ["write_report", "check_report_dir", "render_figures"]
@@ -23,10 +34,9 @@ MAX_PIXELS = 256  # heatmaps of wider layers show the leading block (said in the
 
 
 def check_report_dir(path: str) -> None:
-    """Refuse a report path that exists and is not a folder (before any work is done)."""
-    p = Path(path)
-    if p.exists() and not p.is_dir():
-        raise InputError("exists and is not a folder", "--report", source=path)
+    """Refuse, before any work, a report path nfacheck may not write (a file, a device, a FIFO,
+    a path under a file or under /proc, /sys, /dev): see :func:`nfacheck.io.check_output_path`."""
+    check_output_path(path, folder=True, option="--report")
 
 
 def _plt():
@@ -112,8 +122,15 @@ def write_report(result, folder: str, *, table, command: str = "nfacheck.inspect
     figures = render_figures(result)
     data = json.loads(json.dumps(result.to_json(), allow_nan=False))
     md = _markdown(result, table, command, figures)
-    d = Path(folder)
-    written = [atomic_write_bytes(d / name, png) for name, png in figures.items()]
-    written.append(atomic_write_json(d / "inspect.json", data))
-    written.append(atomic_write_text(d / "inspect.md", md))
+    d = check_output_path(folder, folder=True, option="--report")
+    with dir_lock(d, command):
+        marker = atomic_write_text(d / INCOMPLETE_MARKER, _INCOMPLETE_TEXT)
+        written = [atomic_write_bytes(d / name, png) for name, png in figures.items()]
+        written.append(atomic_write_json(d / "inspect.json", data))
+        written.append(atomic_write_text(d / "inspect.md", md))
+        marker.unlink()
     return written
+
+
+_INCOMPLETE_TEXT = ("This inspect report was being written when nfacheck stopped: the files here "
+                    "may be missing or from an older run. Run nfacheck inspect --report again.\n")

@@ -15,7 +15,7 @@ from fractions import Fraction
 
 import mpmath
 
-from ..errors import UsageError
+from ..errors import InputError, UsageError
 from .events import initial_sides
 from .flowfield import NetworkField
 from .solver import DenseOutput, TaylorSolver, jorba_zou_order
@@ -220,7 +220,8 @@ def integrate(
     if backend == "numpy":  # a whole number of 16-bit limbs: fixed-point shifts drop limbs
         F = -(-F // 16) * 16
     K = order or jorba_zou_order(dps + 4)
-    check_flow_size(problem, dps, method, order=K, frac_bits=F)
+    check_flow_size(problem, dps, method, order=K, frac_bits=F,
+                    t_end=out_times[-1] if out_times else Fraction(0))
     field_ = NetworkField(
         problem.widths,
         problem.activation,
@@ -306,16 +307,66 @@ def integrate(
 
 #: adaptive steps assumed by the work estimate (the examples take 1-50; wide nets take few)
 ESTIMATED_STEPS = 10
+#: a Taylor step of order ~30 advances about this many time constants 1/rate (measured: 4-6)
+STEP_SPAN = 8
+
+
+def stiffness(problem):
+    """Rough rates (1/time) of the flow, ``(weight decay, data)`` as ``mpmath.mpf`` (no float
+    overflow).
+
+    The weight decay contracts every weight at rate λ; near a fit, the data term's curvature is
+    about ``mx^(1/L) my^((L-1)/L)`` with ``mx``, ``my`` the mean squared norms of the samples
+    and targets (a deep linear net balanced at the end-to-end map YX⁺). The adaptive step
+    cannot be much longer than a few time constants, so the steps grow like rate·t.
+    """
+    def mean_sq(M):
+        total = sum(mpmath.mpf(v.numerator) ** 2 / mpmath.mpf(v.denominator) ** 2
+                    for row in M for v in (Fraction(x) for x in row))
+        return total / max(problem.n, 1)
+
+    with mpmath.workdps(15):
+        L = len(problem.widths) - 1
+        mx, my = mean_sq(problem.X), mean_sq(problem.Y)
+        lam = problem.weight_decay
+        return (mpmath.mpf(lam.numerator) / lam.denominator,
+                mx ** (mpmath.mpf(1) / L) * my ** (mpmath.mpf(L - 1) / L))
+
+
+def _stiff_field(problem, t_end) -> str | None:
+    """The problem field that makes the flow long: the weight decay, the data or the times."""
+    lam, data = stiffness(problem)
+    if max(lam, data) <= 100:
+        return "training.times"
+    return "training.weight_decay" if lam >= data else "data"
+
+
+def estimated_steps(problem, t_end) -> float:
+    """Steps the work estimate assumes to reach ``t_end``: ESTIMATED_STEPS, or about
+    rate·t/STEP_SPAN for a stiff or long flow (a float, at most 1e300)."""
+    with mpmath.workdps(15):
+        t = Fraction(t_end)
+        steps = sum(stiffness(problem)) * (mpmath.mpf(t.numerator) / t.denominator) / STEP_SPAN
+        return float(min(max(steps, ESTIMATED_STEPS), mpmath.mpf("1e300")))
 
 
 def check_flow_size(problem, dps: int | None = None, method: str = "taylor", *,
-                    order: int | None = None, frac_bits: int | None = None) -> None:
+                    order: int | None = None, frac_bits: int | None = None,
+                    t_end=None) -> None:
     """Refuse, before starting, a flow whose estimated work or memory would not fit.
 
     Called by :func:`integrate` itself; commands call it earlier too, before they show
-    progress. Raises ``InputError`` with the estimate (see :func:`nfacheck.limits.check_work`).
+    progress. ``t_end`` (default: the last output time) sets the assumed steps
+    (:func:`estimated_steps`). Raises ``InputError`` with the estimate (see
+    :func:`nfacheck.limits.check_work`), ``UsageError`` for gbs on relu/leaky_relu.
     """
     from ..limits import check_memory, check_work, exact_op_cost
+
+    if method == "gbs" and problem.activation in ("relu", "leaky_relu"):
+        raise UsageError("method 'gbs' does not locate relu kinks; use method 'taylor'")
+    if t_end is None:
+        t_end = max(problem.times, default=Fraction(0))
+    steps = estimated_steps(problem, t_end)
 
     dps = int(dps if dps is not None else problem.dps)
     work_digits = dps + GUARD_DIGITS
@@ -326,12 +377,28 @@ def check_flow_size(problem, dps: int | None = None, method: str = "taylor", *,
     units = sum(problem.widths[1:])
     order = K if method == "taylor" else 64  # gbs: extrapolation table of comparable cost
     per_step = order * order * problem.n * params * exact_op_cost(work_digits)
+    assume = f"{steps:.0f}" if steps < 1e6 else f"{steps:.1e}"
     what = (f"the flow of {list(problem.widths)} on {problem.n} samples at {work_digits} "
-            f"working digits (order {order}, assuming {ESTIMATED_STEPS} steps)")
-    check_work(per_step * ESTIMATED_STEPS, what)
+            f"working digits (order {order}, assuming {assume} steps"
+            + (f" to t = {_brief_time(t_end)}" if steps > ESTIMATED_STEPS else "") + ")")
+    field = _stiff_field(problem, t_end) if steps > ESTIMATED_STEPS else None
+    try:
+        check_work(per_step * steps, what, field)
+    except InputError as exc:
+        raise (exc.with_source(problem.source) if getattr(problem, "source", None)
+               else exc) from None
+
     # Taylor coefficients of every weight and activation, F-bit integers plus object overhead
     check_memory(order * (params + problem.n * units) * (F / 8 + 32) * 4,
                  f"the flow of {list(problem.widths)} on {problem.n} samples")
+
+
+def _brief_time(t) -> str:
+    t = Fraction(t)
+    if len(str(t)) <= 20:
+        return str(t)
+    with mpmath.workdps(15):
+        return mpmath.nstr(mpmath.mpf(t.numerator) / t.denominator, 3)
 
 
 def _run(solver, out_times, dense_output: bool, progress, t_end):

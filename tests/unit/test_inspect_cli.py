@@ -14,6 +14,7 @@ import torch
 from safetensors.numpy import save_file
 
 from nfacheck.cli import main
+from nfacheck.io import LOCK_NAME
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -61,7 +62,7 @@ def test_report_and_weight_decay(files, capsys):
                           "--init", str(d / "w.npz"), "--weight-decay", "0.01",
                           "--report", str(rep), "--layers", "1", "3")
     assert status == 0, out
-    names = sorted(p.name for p in rep.iterdir())
+    names = sorted(p.name for p in rep.iterdir() if p.name != LOCK_NAME)
     assert names == ["inspect.json", "inspect.md", "layer1_heatmap.png", "layer3_heatmap.png",
                      "residual_vs_alpha.png"]
     data = json.loads((rep / "inspect.json").read_text())
