@@ -68,16 +68,25 @@ def run(args) -> int:
 
     from ..errors import InputError
     from ..exact import parse_exact
-    from ..numeric.limit.newton import find_limit
+    from ..io import check_output_path
+    from ..numeric.integrate import check_flow_size
+    from ..numeric.limit.newton import check_limit_size, find_limit
     from ..problem import load_problem
 
     radius = None
     if args.radius is not None:
+        if not args.out:
+            raise InputError("the box radius is used only with --out (the certificate)",
+                             "--radius", args.radius)
         radius = parse_exact(args.radius, "--radius")
         if radius <= 0:
             raise InputError("must be positive", "--radius", args.radius)
+    if args.out:  # before any work: a certificate must be writable there
+        check_output_path(args.out, option="--out")
     problem = load_problem(args.problem)
     dps = args.dps or problem.dps
+    check_limit_size(problem, dps)  # refuse what would not finish, before any output
+    check_flow_size(problem, dps, t_end=max(problem.times[-1], 1))
 
     def say(msg):
         if not args.json:

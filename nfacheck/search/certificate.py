@@ -211,8 +211,8 @@ def _choice(obj: Any, key: str, path: str, known) -> Any:
     """``obj[key]``, which must be one of ``known``."""
     value = _get(obj, key, path)
     if value not in known:
-        raise CertificateError(f"unknown {key}; known: " + ", ".join(known), f"{path}.{key}",
-                               value)
+        raise CertificateError(f"unknown {key}; known: " + ", ".join(known),
+                               f"{path}.{key}" if path else key, value)
     return value
 
 

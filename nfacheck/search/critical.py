@@ -17,7 +17,9 @@ from typing import Any
 
 from ..activations import ACTIVATIONS
 from ..errors import CertificateError
+from ..exact import reject_unknown
 from ..io import atomic_write_json
+from ..limits import DPS_MAX, check_work, exact_op_cost
 from ..numeric.limit.hessian import Model, flatten
 from ..numeric.limit.kits import MpKit, make_kit
 from ..numeric.limit.krawczyk import BOX_STEPS, BoxBounds, certify_box, preconditioner
@@ -43,6 +45,18 @@ FORMATS = (FORMAT_V1, FORMAT)
 KIND = "critical-point"
 KINDS = ("counterexample", KIND)
 Matrix = tuple[tuple[Fraction, ...], ...]
+#: the only box norm (Krawczyk's box is a max-norm ball around the centre)
+BOX_NORM = "max (every parameter)"
+#: every field a critical-point certificate may hold; anything else is refused, naming it
+FIELDS: dict[str, tuple[str, ...]] = {
+    "": ("format", "kind", "network", "data", "weight_decay", "weights", "box", "claims",
+         "provenance", "replay"),
+    "network": ("widths", "activation", "slope"),
+    "data": ("X", "Y"),
+    "box": ("radius", "norm", "dps"),
+    "claims": ("unique_critical_point", "inclusion_ratio_at_most", "loss_at_most",
+               "defect_at_least", "hessian_min_eigenvalue_at_least"),
+}
 
 
 @dataclass(frozen=True)
@@ -93,7 +107,9 @@ def parse_critical(data: Any, source: str | None = None) -> CriticalCertificate:
     try:
         if certificate_kind(data) != KIND:
             raise CertificateError(f"expected kind {KIND!r}", "kind", data.get("kind"))
+        _known(data, "")
         net = _get(data, "network", "")
+        _known(net, "network")
         widths = _get(net, "widths", "network")
         if (not isinstance(widths, list) or len(widths) < 3 or not all(
                 isinstance(w, int) and not isinstance(w, bool) and w >= 1 for w in widths)):
@@ -104,6 +120,7 @@ def parse_critical(data: Any, source: str | None = None) -> CriticalCertificate:
         if activation == "leaky_relu":
             slope = _num(_get(net, "slope", "network"), "network.slope")
         dat = _get(data, "data", "")
+        _known(dat, "data")
         X = _matrix(_get(dat, "X", "data"), "data.X", (widths[0], None))
         Y = _matrix(_get(dat, "Y", "data"), "data.Y", (widths[-1], len(X[0])))
         lam = _num(_get(data, "weight_decay", ""), "weight_decay")
@@ -111,14 +128,24 @@ def parse_critical(data: Any, source: str | None = None) -> CriticalCertificate:
             raise CertificateError("must be >= 0", "weight_decay", str(lam))
         weights = _weights(_get(data, "weights", ""), widths, "weights")
         box = _get(data, "box", "")
+        _known(box, "box")
+        if "norm" in box and box["norm"] != BOX_NORM:
+            raise CertificateError(f"unknown box norm; the box is {BOX_NORM!r}", "box.norm",
+                                   box["norm"])
         radius = _num(_get(box, "radius", "box"), "box.radius")
         if radius <= 0:
             raise CertificateError("must be > 0", "box.radius", str(radius))
         dps = _get(box, "dps", "box")
-        if not isinstance(dps, int) or isinstance(dps, bool) or not 15 <= dps <= 10000:
-            raise CertificateError("expected an integer number of digits in 15..10000",
+        if not isinstance(dps, int) or isinstance(dps, bool) or not 15 <= dps <= DPS_MAX_BOX:
+            raise CertificateError(f"expected an integer number of digits in 15..{DPS_MAX_BOX}",
                                    "box.dps", dps)
+        _check_size(widths, len(X[0]), dps)
         claims = _get(data, "claims", "")
+        _known(claims, "claims")
+        for key, kind in (("provenance", dict), ("replay", str)):
+            if key in data and not isinstance(data[key], kind):
+                raise CertificateError("expected " + ("an object" if kind is dict else "a string"),
+                                       key, data[key])
         unique = _get(claims, "unique_critical_point", "claims")
         if not isinstance(unique, bool):
             raise CertificateError("expected true or false", "claims.unique_critical_point",
@@ -134,6 +161,24 @@ def parse_critical(data: Any, source: str | None = None) -> CriticalCertificate:
         tuple(widths), activation, slope, X, Y, lam, weights, radius, dps, unique,
         nums["inclusion_ratio_at_most"], nums["loss_at_most"], nums["defect_at_least"],
         nums["hessian_min_eigenvalue_at_least"], data)
+
+
+#: box digits: ``limit --dps`` (at most DPS_MAX) plus its 10 guard digits
+DPS_MAX_BOX = DPS_MAX + 10
+
+
+def _known(obj: Any, kind: str) -> None:
+    if isinstance(obj, dict):
+        reject_unknown(obj, FIELDS[kind], kind, CertificateError)
+
+
+def _check_size(widths: list[int], n: int, dps: int) -> None:
+    """Refuse a box certify could not finish: the interval Hessian over the n samples and
+    Krawczyk's P × P products (measured about 8 µs per P^3 at 40 digits)."""
+    P = sum(a * b for a, b in zip(widths, widths[1:], strict=False))
+    check_work((80 * P**3 + 50 * n * P**2) * exact_op_cost(dps),
+               f"certify: the Krawczyk box of {widths} ({P} parameters) on {n} samples at "
+               f"{dps} digits", "network.widths")
 
 
 @dataclass
