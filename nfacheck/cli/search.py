@@ -59,6 +59,7 @@ def run(args) -> int:
 
             raise UsageError("--json: not available with --weight-decay")
         return search_wd.run(args)
+    search_wd.refuse_without_weight_decay(args)
     if args.out:
         from ..io import check_output_path
 

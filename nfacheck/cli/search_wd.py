@@ -5,6 +5,8 @@ from __future__ import annotations
 import sys
 import time
 
+from . import _options
+
 
 def add_arguments(p) -> None:
     """The weight-decay options of ``nfacheck search``."""
@@ -24,8 +26,37 @@ def add_arguments(p) -> None:
     g.add_argument("--min-defect", metavar="DELTA", default="1/20",
                    help="smallest float64 commutator bound worth certifying, and the smallest "
                    "certified defect accepted, exact > 0 (default 1/20)")
-    g.add_argument("--tries", type=int, default=3, metavar="K",
-                   help="certify at most the K best screened candidates (default 3)")
+    g.add_argument("--tries", type=_options.count(1, 100, "tries"), default=3, metavar="K",
+                   help="certify at most the K best screened candidates, 1..100 (default 3)")
+
+
+#: the options above and their defaults (refused without --weight-decay, where they do nothing)
+_WD_DEFAULTS = {"problem_out": None, "loss_max": "1/1000", "min_defect": "1/20", "tries": 3}
+#: the float64 screen needs lambda (and the filters) well inside the float64 range
+_FLOAT_MAX = 10**300
+
+
+def refuse_without_weight_decay(args) -> None:
+    """A weight-decay option given without --weight-decay does nothing: refuse it (exit 2)."""
+    from ..errors import UsageError
+
+    for name, default in _WD_DEFAULTS.items():
+        if getattr(args, name) != default:
+            raise UsageError(f"--{name.replace('_', '-')}: only used with --weight-decay")
+
+
+def _positive(text: str, option: str):
+    from fractions import Fraction
+
+    from ..errors import InputError
+    from ..exact import parse_exact
+
+    x = parse_exact(text, option)
+    if x <= 0:
+        raise InputError("must be > 0", option, text)
+    if x > _FLOAT_MAX or x < Fraction(1, _FLOAT_MAX):
+        raise InputError("beyond the float64 range of the screen (1e-300..1e300)", option, text)
+    return x
 
 
 def run(args) -> int:
@@ -45,20 +76,23 @@ def run(args) -> int:
     from ..search.weight_decay import scan
     from .limit import _certify
 
-    lam = parse_exact(args.weight_decay, "--weight-decay")
-    if lam <= 0:
-        raise UsageError(f"--weight-decay: must be > 0, got {args.weight_decay}")
-    eps = parse_exact(args.loss_max, "--loss-max")
-    delta = parse_exact(args.min_defect, "--min-defect")
-    if eps <= 0 or delta <= 0:
-        raise UsageError("--loss-max and --min-defect must be > 0")
+    lam = _positive(args.weight_decay, "--weight-decay")
+    eps = _positive(args.loss_max, "--loss-max")
+    delta = _positive(args.min_defect, "--min-defect")
     if args.mechanism is not None:
         raise UsageError("--mechanism: not used with --weight-decay")
-    if not 1 <= args.tries <= 100:
-        raise UsageError(f"--tries: must be 1..100, got {args.tries}")
-    for path, opt in ((args.out, "--out"), (args.problem_out, "--problem-out")):
+    # the problem file goes to --problem-out, else next to --out (CERT with suffix .toml)
+    derived = Path(args.out).with_suffix(".toml") if args.out and not args.problem_out else None
+    for path, opt in ((args.out, "--out"), (args.problem_out, "--problem-out"),
+                      (derived, "--out (its problem file, suffix .toml)")):
         if path:
             check_output_path(path, option=opt)
+    if args.out and args.problem_out and \
+            Path(args.out).resolve() == Path(args.problem_out).resolve():
+        raise UsageError("--problem-out: the same file as --out; give two paths")
+    if derived is not None and Path(args.out).resolve() == derived.resolve():
+        raise UsageError(f"--out: {args.out} already ends in .toml, the suffix of its "
+                         "problem file; give --problem-out or another name")
     total = args.candidates if args.candidates is not None else 50
     t0 = time.perf_counter()
 
@@ -85,12 +119,10 @@ def run(args) -> int:
         return 1
     tmp = tempfile.TemporaryDirectory()
     try:
-        if args.problem_out:
-            ppath = Path(args.problem_out)
-        elif args.out:
-            ppath = Path(args.out).with_suffix(".toml")
-        else:
-            ppath = Path(tmp.name) / "candidate.toml"
+        # each candidate is written to a scratch file; --problem-out (or CERT.toml) receives it
+        # only once it is certified, so a failed or interrupted run leaves no uncertified file
+        cpath = Path(tmp.name) / "candidate.toml"
+        ppath = Path(args.problem_out) if args.problem_out else derived or cpath
         blocked = []
         for s in best:
             prob = s.problem.replace(meta={
@@ -98,10 +130,11 @@ def run(args) -> int:
                 "description": f"found by: nfacheck search --activation {args.activation} "
                                f"--weight-decay {args.weight_decay} --seed {args.seed} "
                                f"--candidates {total} (candidate {s.index})"})
-            atomic_write_text(ppath, problem_to_toml(prob))
+            text = problem_to_toml(prob)
+            atomic_write_text(cpath, text)
             say(f"candidate {s.index}: float64 data loss {num(s.data_loss)}, bound "
-                f"{num(s.bound)}; limit pipeline (flow, Newton, Krawczyk) on {ppath}")
-            problem = load_problem(ppath)
+                f"{num(s.bound)}; limit pipeline (flow, Newton, Krawczyk)")
+            problem = load_problem(cpath)
             lim = find_limit(problem, dps=args.dps, progress=say)
             if not lim.converged:
                 blocked.append(f"candidate {s.index}: the flow + Newton did not converge")
@@ -123,11 +156,14 @@ def run(args) -> int:
             command = (f"nfacheck search --activation {args.activation} --weight-decay "
                        f"{args.weight_decay} --seed {args.seed} --candidates {total} "
                        f"--dps {args.dps}")
+            if ppath != cpath:
+                atomic_write_text(ppath, text)
             if args.out:
                 data = load_json(cert_path)[0]
                 data["replay"] = f"nfacheck limit {ppath} --dps {args.dps} --out {args.out}"
-                data.setdefault("provenance", {})["search"] = {
-                    "command": command, "candidate": s.index}
+                prov = data.setdefault("provenance", {})
+                prov["problem"] = str(ppath)
+                prov["search"] = {"command": command, "candidate": s.index}
                 write_critical(args.out, data)
             print(f"CERTIFIED counterexample: candidate {s.index}, flow t = "
                   f"{exact(lim.flow_time)}, "
