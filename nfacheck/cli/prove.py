@@ -28,10 +28,15 @@ def run(args) -> int:
     from ..theorems import all_theorems, get_theorem, run_theorem
 
     theorems = [get_theorem(i) for i in args.ids] if args.ids else all_theorems()
-    if args.write_docs:  # refused before any proof runs
-        from ..io import check_output_path
+    from pathlib import Path
 
+    from ..io import check_output_path
+
+    if args.write_docs:  # refused before any proof runs
         check_output_path(args.write_docs, folder=True, option="--write-docs")
+    if args.write_latex:  # DIR/derivations.tex, likewise
+        check_output_path(args.write_latex, folder=True, option="--write-latex")
+        check_output_path(Path(args.write_latex) / "derivations.tex", option="--write-latex")
     results = []
     for th in theorems:
         r = run_theorem(th)

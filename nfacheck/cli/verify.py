@@ -61,6 +61,10 @@ def run(args) -> int:
     if args.layer_alphas is not None:
         layer_alphas = [positive(a.strip(), "--layer-alphas", most=ALPHA_MAX)
                         for a in args.layer_alphas.split(",")]
+        if args.alpha is not None and layer_alphas[0] != alpha:
+            raise InputError(f"the first layer's exponent {args.layer_alphas.split(',')[0]} "
+                             f"disagrees with --alpha {args.alpha}; give one of them",
+                             "--layer-alphas", args.layer_alphas)
     problem = load_problem(args.problem)
     if layer_alphas is not None and len(layer_alphas) != problem.depth:
         raise InputError(f"expected {problem.depth} exponents (one per layer), got "
