@@ -51,6 +51,49 @@ def _torch_refusal(exc: BaseException) -> str:
     return _first_line(exc)
 
 
+def _unique_names(names, path: str) -> None:
+    """Refuse an archive holding two arrays of one name (one would silently hide the other)."""
+    seen = set()
+    for name in names:
+        if name in seen:
+            raise InputError("duplicate array name in the archive (one would hide the other)",
+                             name, source=path)
+        seen.add(name)
+
+
+def _safetensors_header(p: Path, path: str) -> None:
+    """Check a .safetensors header before the library reads it: its length fits the file and
+    its JSON names each tensor once (the library keeps one of two equal names silently)."""
+    import json
+    import struct
+
+    size = p.stat().st_size
+    with open(p, "rb") as fh:
+        head = fh.read(8)
+        if len(head) < 8:
+            raise InputError("not a safetensors file (shorter than its 8-byte header length)",
+                             source=path)
+        (n,) = struct.unpack("<Q", head)
+        if n > size - 8:
+            raise InputError(f"not a safetensors file: the header length says {n} bytes, the "
+                             f"file holds {size - 8} after it (truncated or lying)", source=path)
+        text = fh.read(n)
+
+    def pairs(items):
+        out = {}
+        for key, value in items:
+            if key in out:
+                raise InputError("duplicate tensor name in the header (one would hide the "
+                                 "other)", key, source=path)
+            out[key] = value
+        return out
+
+    try:
+        json.loads(text.decode("utf-8"), object_pairs_hook=pairs)
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        raise InputError("not a safetensors file (its header is not JSON)", source=path) from None
+
+
 def _too_large(path: str) -> InputError:
     return InputError("the file declares arrays larger than this machine's memory (a lying "
                       "header or too much data); make it smaller", source=path)
@@ -66,6 +109,7 @@ def read_state_dict(path: str) -> tuple[dict, bool]:
         except ImportError:  # pragma: no cover - the [torch] extra installs it
             raise InputError("reading .safetensors needs the 'safetensors' package "
                              "(pip install 'nfacheck[torch]')", source=path) from None
+        _safetensors_header(p, path)
         try:
             return dict(load_file(str(p))), True
         except MemoryError:
@@ -76,6 +120,7 @@ def read_state_dict(path: str) -> tuple[dict, bool]:
     if suffix == ".npz":
         try:
             with np.load(p, allow_pickle=False) as z:
+                _unique_names(z.files, path)
                 return {k: z[k] for k in z.files}, False
         except MemoryError:
             raise _too_large(path) from None
@@ -151,6 +196,7 @@ def read_data(path: str) -> tuple[np.ndarray, np.ndarray | None]:
         if suffix == ".npz":
             with np.load(p, allow_pickle=False) as z:
                 files = list(z.files)
+                _unique_names(files, path)
                 if "X" in files:
                     X = z["X"]
                 elif len(files) == 1:

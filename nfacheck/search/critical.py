@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from ..activations import ACTIVATIONS
-from ..errors import CertificateError
+from ..errors import CertificateError, InputError
 from ..exact import reject_unknown
 from ..io import atomic_write_json
 from ..limits import DPS_MAX, check_work, exact_op_cost
@@ -176,9 +176,12 @@ def _check_size(widths: list[int], n: int, dps: int) -> None:
     """Refuse a box certify could not finish: the interval Hessian over the n samples and
     Krawczyk's P × P products (measured about 8 µs per P^3 at 40 digits)."""
     P = sum(a * b for a, b in zip(widths, widths[1:], strict=False))
-    check_work((80 * P**3 + 50 * n * P**2) * exact_op_cost(dps),
-               f"certify: the Krawczyk box of {widths} ({P} parameters) on {n} samples at "
-               f"{dps} digits", "network.widths")
+    try:
+        check_work((80 * P**3 + 50 * n * P**2) * exact_op_cost(dps),
+                   f"certify: the Krawczyk box of {widths} ({P} parameters) on {n} samples at "
+                   f"{dps} digits")
+    except InputError as exc:  # a CertificateError, so that the file is named
+        raise CertificateError(exc.what, "network.widths") from None
 
 
 @dataclass

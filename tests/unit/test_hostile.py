@@ -8,15 +8,18 @@ Cases run in-process (fast); a few run as subprocesses to see real tracebacks an
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import socket
 import stat
+import struct
 import subprocess
 import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 if __name__ == "__main__":  # run as a script: import this checkout's nfacheck
@@ -61,6 +64,125 @@ DEEP = "a = " + "[" * 100_000 + "]" * 100_000 + "\n"
 DEEP_JSON = "[" * 100_000 + "]" * 100_000
 BIG = "7" * 5000
 MID = "7" * 3000
+
+# --- binary inputs of inspect (weights, data), written byte for byte through surrogateescape ---
+
+
+def _bin(data: bytes) -> str:
+    return data.decode("utf-8", "surrogateescape")
+
+
+def _npz(compressed: bool = False, **arrays) -> str:
+    buf = io.BytesIO()
+    (np.savez_compressed if compressed else np.savez)(buf, **arrays)
+    return _bin(buf.getvalue())
+
+
+def _npz_dup(name: str, *arrays) -> str:
+    """An .npz (zip) holding several members of one name (zipfile allows it, with a warning)."""
+    import warnings
+    import zipfile
+
+    buf = io.BytesIO()
+    with warnings.catch_warnings(), zipfile.ZipFile(buf, "w") as z:
+        warnings.simplefilter("ignore")
+        for a in arrays:
+            member = io.BytesIO()
+            np.save(member, a)
+            z.writestr(f"{name}.npy", member.getvalue())
+    return _bin(buf.getvalue())
+
+
+def _npy(array, header: str | None = None) -> str:
+    if header is None:
+        buf = io.BytesIO()
+        np.save(buf, array, allow_pickle=True)
+        return _bin(buf.getvalue())
+    head = header + " " * (118 - len(header)) + "\n"  # a hand-written (lying) .npy header
+    return _bin(b"\x93NUMPY\x01\x00" + struct.pack("<H", len(head)) + head.encode() + b"\0" * 64)
+
+
+def _st(header: str | None = None, body: bytes = b"", **tensors) -> str:
+    from safetensors.numpy import save
+
+    if header is None:
+        return _bin(save(tensors))
+    raw = header.encode()
+    return _bin(struct.pack("<Q", len(raw)) + raw + body)
+
+
+def _pt(obj, raw: bool = False) -> str:
+    import pickle
+
+    import torch
+
+    buf = io.BytesIO()
+    if raw:
+        pickle.dump(obj, buf, protocol=4)
+    else:
+        torch.save(obj, buf)
+    return _bin(buf.getvalue())
+
+
+class _Pwn:
+    """A pickle that would create the file 'pwned' if it were ever unpickled unsafely."""
+
+    def __reduce__(self):
+        return (os.system, ("touch pwned",))
+
+
+_W1 = np.array([[1.0, -0.5], [0.25, 2.0], [-1.0, 0.5]], dtype=np.float32)
+_W2 = np.array([[0.5, -1.0, 1.5]], dtype=np.float32)
+_X = np.linspace(-1, 1, 16).reshape(8, 2)
+WEIGHTS_ST = _st(**{"0.weight": _W1, "2.weight": _W2})
+DATA = _npz(X=_X, Y=_X[:, :1] * 2)
+
+
+WEIGHTS_DUP = _npz_dup("a", _W1.T, _W1)
+DATA_DUP = _npz_dup("X", _X, -_X)
+
+
+def _w1_with(value: float) -> str:
+    w = _W1.copy()
+    w[1, 1] = value
+    return _st(**{"0.weight": w, "2.weight": _W2})
+
+
+def _t(x):
+    import torch
+
+    return torch.tensor(x)
+
+
+INS = ["inspect", "TMP/w.safetensors", "--data", "TMP/d.npz"]
+INS_FILES = {"w.safetensors": WEIGHTS_ST, "d.npz": DATA}
+LIMIT_WD = _p('weight_decay = "0"', 'weight_decay = "1/10"')
+CRIT_TEXT = (ROOT / "docs" / "certificates" / "tanh-weight-decay-limit.json").read_text()
+
+
+def _crit(**changes) -> str:
+    """The shipped tanh critical-point certificate with ``changes`` (``box__dps=...`` sets a
+    nested field; ``None`` removes it)."""
+    data = json.loads(CRIT_TEXT)
+    for key, value in changes.items():
+        *path, last = key.split("__")
+        obj = data
+        for p in path:
+            obj = obj[p]
+        if value is None:
+            obj.pop(last)
+        else:
+            obj[last] = value
+    return json.dumps(data)
+
+
+def _crit_wide(h: int) -> str:
+    """A critical-point certificate of a [2, h, 1] tanh network (weights all 1/10)."""
+    return _crit(network__widths=[2, h, 1], weights=[[["1/10"] * 2] * h, [["1/10"] * h]])
+
+
+SWD = ["search", "--activation", "tanh", "--weight-decay"]
+
 
 # (id, files {name: text}, argv (TMP is the case's folder), exit status, text the line must hold)
 CASES: list[tuple[str, dict[str, str], list[str], int, str]] = [
@@ -267,6 +389,284 @@ CASES: list[tuple[str, dict[str, str], list[str], int, str]] = [
     ("max-work-zero", {}, ["--max-work", "0", "prove"], 2,
      "argument --max-work: must be a number >= 1"),
     ("unknown-command", {}, ["frobnicate"], 2, "invalid choice: 'frobnicate'"),
+    # --- inspect: weights files (.safetensors, .npz, .pt) -------------------------------------
+    ("inspect-weights-missing", {"d.npz": DATA}, ["inspect", "TMP/none.pt", "--data", "TMP/d.npz"],
+     2, "none.pt: no such file"),
+    ("inspect-weights-directory", {"w.safetensors/x": "", "d.npz": DATA}, INS, 2,
+     "w.safetensors: is a directory, expected a file"),
+    ("inspect-weights-fifo", {"FIFO:w.safetensors": "", "d.npz": DATA}, INS, 2,
+     "w.safetensors: not a regular file (a device, FIFO or socket?)"),
+    ("inspect-st-lying-header", {"w.safetensors": _st(
+        '{"a": {"dtype": "F32", "shape": [1000, 1000], "data_offsets": [0, 4000000]}}',
+        b"\0" * 16), "d.npz": DATA}, INS, 2,
+     "w.safetensors: not a safetensors file (SafetensorError: Error while deserializing header"),
+    ("inspect-st-huge-header-length", {"w.safetensors": _bin(struct.pack("<Q", 2**62) + b"{}"),
+                                       "d.npz": DATA}, INS, 2,
+     "w.safetensors: not a safetensors file: the header length says 4611686018427387904 bytes"),
+    ("inspect-st-truncated", {"w.safetensors": WEIGHTS_ST[:-5], "d.npz": DATA}, INS, 2,
+     "w.safetensors: not a safetensors file"),
+    ("inspect-st-duplicate-tensor", {"w.safetensors": _st(
+        '{"a": {"dtype": "F32", "shape": [1], "data_offsets": [0, 4]}, '
+        '"a": {"dtype": "F32", "shape": [1], "data_offsets": [0, 4]}}', b"\0\0\x80\x3f"),
+        "d.npz": DATA}, INS, 2, "w.safetensors: a: duplicate tensor name in the header"),
+    ("inspect-st-bool-dtype", {"w.safetensors": _st(**{"0.weight": np.zeros((3, 2), bool),
+                                                       "2.weight": _W2}), "d.npz": DATA}, INS, 2,
+     "w.safetensors: 0.weight: expected a real numeric array, got dtype bool"),
+    ("inspect-st-nan-weight", {"w.safetensors": _w1_with(np.nan), "d.npz": DATA}, INS, 2,
+     "w.safetensors: 0.weight: non-finite value nan at index (1, 1)"),
+    ("inspect-st-inf-weight", {"w.safetensors": _w1_with(np.inf), "d.npz": DATA}, INS, 2,
+     "w.safetensors: 0.weight: non-finite value inf at index (1, 1)"),
+    ("inspect-st-layers-do-not-chain", {"w.safetensors": _st(**{
+        "0.weight": _W1, "2.weight": np.zeros((1, 4), np.float32)}), "d.npz": DATA}, INS, 2,
+     "2.weight: layers do not chain: 2.weight takes 4 inputs but 0.weight gives 3 outputs"),
+    ("inspect-st-bias-shape", {"w.safetensors": _st(**{
+        "0.weight": _W1, "0.bias": np.ones(4, np.float32), "2.weight": _W2}), "d.npz": DATA},
+     INS, 2, "0.weight bias: bias of shape (4,), expected (3,)"),
+    ("inspect-st-stray-1d-tensor", {"w.safetensors": _st(**{
+        "0.weight": _W1, "1.running_mean": np.ones(3, np.float32), "2.weight": _W2}),
+        "d.npz": DATA}, INS, 2, "1.running_mean: a 1-D tensor that is not a layer's bias"),
+    ("inspect-npz-duplicate-array", {"w.npz": WEIGHTS_DUP, "d.npz": DATA},
+     ["inspect", "TMP/w.npz", "--data", "TMP/d.npz"], 2,
+     "w.npz: a: duplicate array name in the archive"),
+    ("inspect-npz-conv-kernel", {"w.npz": _npz(c=np.zeros((2, 1, 3, 3)), l=_W1),
+                                 "d.npz": DATA}, ["inspect", "TMP/w.npz", "--data", "TMP/d.npz"],
+     2, "c: a 4-D tensor of shape (2, 1, 3, 3) (a convolution?)"),
+    ("inspect-pt-empty", {"w.pt": "", "d.npz": DATA},
+     ["inspect", "TMP/w.pt", "--data", "TMP/d.npz"], 2,
+     "w.pt: not a PyTorch state dict of tensors: torch.load(weights_only=True) refused it"),
+    ("inspect-pt-malicious-pickle", {"w.pt": _pt({"a": _Pwn()}), "d.npz": DATA},
+     ["inspect", "TMP/w.pt", "--data", "TMP/d.npz"], 2,
+     "running none of its code (Trying to load unsupported GLOBAL posix.system"),
+    ("inspect-pt-raw-pickle", {"w.pt": _pt({"a": _Pwn()}, raw=True), "d.npz": DATA},
+     ["inspect", "TMP/w.pt", "--data", "TMP/d.npz"], 2,
+     "w.pt: not a PyTorch state dict of tensors: torch.load(weights_only=True) refused it"),
+    ("inspect-pt-not-a-dict", {"w.pt": _pt([_t(_W1)]), "d.npz": DATA},
+     ["inspect", "TMP/w.pt", "--data", "TMP/d.npz"], 2,
+     "w.pt: expected a state dict of tensors, got list"),
+    ("inspect-pt-complex", {"w.pt": _pt({"w": _t(_W1.astype(np.complex64)), "v": _t(_W2)}),
+                            "d.npz": DATA}, ["inspect", "TMP/w.pt", "--data", "TMP/d.npz"], 2,
+     "w.pt: w: expected a real numeric tensor, got dtype torch.complex64"),
+    ("inspect-work-huge-net", {"w.npz": _npz(True, a=np.zeros((2500, 100), np.float32),
+                                             b=np.zeros((2500, 2500), np.float32)),
+                               "d.npz": _npz(X=np.zeros((4, 100)))},
+     ["inspect", "TMP/w.npz", "--data", "TMP/d.npz"], 2,
+     "d.npz: inspect of the relu network [100, 2500, 2500] on 4 samples needs about"),
+    ("inspect-max-work-low", INS_FILES, ["--max-work", "100", *INS], 2,
+     "on 8 samples needs about 1.1e+03 operations (estimated before starting), over the limit "
+     "1e+02"),
+    ("inspect-activation-unknown", INS_FILES, [*INS, "--activation", "gelu"], 2,
+     "activation: unknown activation 'gelu'"),
+    # --- inspect: data (n x d at the PyTorch boundary) ----------------------------------------
+    ("inspect-data-transposed", {"w.safetensors": WEIGHTS_ST, "d.npz": _npz(X=_X.T)}, INS, 2,
+     "X: data have 8 features but the first layer (0.weight) takes 2 (is X d × n? inspect "
+     "takes n × d, samples as rows)"),
+    ("inspect-data-wrong-d", {"w.safetensors": WEIGHTS_ST, "d.npz": _npz(X=np.ones((8, 5)))},
+     INS, 2, "X: data have 5 features but the first layer (0.weight) takes 2"),
+    ("inspect-data-empty", {"w.safetensors": WEIGHTS_ST, "d.npz": _npz(X=np.zeros((0, 2)))},
+     INS, 2, "d.npz: X: no samples (the array is empty)"),
+    ("inspect-data-empty-file", {"w.safetensors": WEIGHTS_ST, "d.npz": ""}, INS, 2,
+     "d.npz: the file is empty"),
+    ("inspect-data-nan", {"w.safetensors": WEIGHTS_ST, "d.npz": _npz(X=np.where(
+        np.arange(16).reshape(8, 2) == 7, np.nan, _X))}, INS, 2,
+     "d.npz: X: non-finite value at sample 3, column 1"),
+    ("inspect-data-csv-1e400", {"w.safetensors": WEIGHTS_ST, "d.csv": "1,2\n1e400,3\n"},
+     ["inspect", "TMP/w.safetensors", "--data", "TMP/d.csv"], 2,
+     "d.csv: X: non-finite value at sample 1, column 0"),
+    ("inspect-data-csv-ragged", {"w.safetensors": WEIGHTS_ST, "d.csv": "1,2\n1,2,3\n"},
+     ["inspect", "TMP/w.safetensors", "--data", "TMP/d.csv"], 2,
+     "d.csv: cannot read the data (the number of columns changed from 2 to 3 at row 2"),
+    ("inspect-data-nested", {"w.safetensors": WEIGHTS_ST, "d.npy": _npy(np.zeros((2, 2, 2)))},
+     ["inspect", "TMP/w.safetensors", "--data", "TMP/d.npy"], 2,
+     "d.npy: X: expected an n × d array (samples as rows), got shape (2, 2, 2)"),
+    ("inspect-data-pickled-npy", {"w.safetensors": WEIGHTS_ST, "d.npy": _npy(
+        np.array([[1], [1, 2]], dtype=object))},
+     ["inspect", "TMP/w.safetensors", "--data", "TMP/d.npy"], 2,
+     "d.npy: cannot read the data (Object arrays cannot be loaded when allow_pickle=False)"),
+    ("inspect-data-huge-n", {"w.safetensors": WEIGHTS_ST, "d.npy": _npy(None, (
+        "{'descr': '<f8', 'fortran_order': False, 'shape': (10000000000000, 2), }"))},
+     ["inspect", "TMP/w.safetensors", "--data", "TMP/d.npy"], 2,
+     "d.npy: the file declares arrays larger than this machine's memory"),
+    ("inspect-data-labels-huge", {"w.safetensors": WEIGHTS_ST, "d.npz": _npz(
+        X=_X, y=np.array([0, 1, 0, 1, 0, 1, 0, 10**12]))}, INS, 2,
+     "d.npz: y: one-hot targets for 8 labels up to 1000000000000 needs about"),
+    ("inspect-data-targets-wrong-k", {"w.safetensors": WEIGHTS_ST, "d.npz": _npz(
+        X=_X, Y=np.zeros((8, 3)))}, INS, 2,
+     "d.npz: Y: targets have 3 columns but the network has 1 outputs"),
+    ("inspect-data-not-npz", {"w.safetensors": WEIGHTS_ST, "d.npz": "hello"}, INS, 2,
+     "d.npz: not an .npz archive (a .npz is a zip of .npy arrays)"),
+    ("inspect-data-duplicate-array", {"w.safetensors": WEIGHTS_ST, "d.npz": DATA_DUP}, INS, 2,
+     "d.npz: X: duplicate array name in the archive"),
+    # --- inspect: options and --report --------------------------------------------------------
+    ("inspect-layers-0", INS_FILES, [*INS, "--layers", "0"], 2,
+     "argument --layers: must be between 1 and 1000000 (received 0)"),
+    ("inspect-layers-beyond-depth", INS_FILES, [*INS, "--layers", "3"], 2,
+     "layers: layers are numbered 1..2 (received [3])"),
+    ("inspect-samples-0", INS_FILES, [*INS, "--samples", "0"], 2,
+     "argument --samples: must be between 1 and"),
+    ("inspect-seed-negative", INS_FILES, [*INS, "--samples", "3", "--seed", "-1"], 2,
+     "argument --seed: must be between 0 and 2**63-1"),
+    ("inspect-batch-size-huge", INS_FILES, [*INS, "--batch-size", "9" * 25], 2,
+     "argument --batch-size: must be between 1 and 1000000"),
+    ("inspect-slope-nan", INS_FILES, [*INS, "--activation", "leaky_relu", "--slope", "nan"], 2,
+     "argument --slope: must be a finite float64 number (received nan)"),
+    ("inspect-weight-decay-inf", INS_FILES, [*INS, "--weight-decay", "inf"], 2,
+     "argument --weight-decay: must be a finite float64 number (received inf)"),
+    ("inspect-weight-decay-zero", INS_FILES, [*INS, "--weight-decay", "0"], 2,
+     "argument --weight-decay: must be > 0"),
+    ("inspect-weight-decay-no-targets", {"w.safetensors": WEIGHTS_ST, "d.npz": _npz(X=_X)},
+     [*INS, "--weight-decay", "0.1"], 2, "d.npz: --weight-decay needs targets"),
+    ("inspect-init-shapes", {**INS_FILES, "i.npz": _npz(a=np.ones((4, 2)), b=np.ones((1, 4)))},
+     [*INS, "--init", "TMP/i.npz"], 2, "init: init weights have shapes [(4, 2), (1, 4)]"),
+    ("inspect-report-dev", INS_FILES, [*INS, "--report", "/dev/null"], 2,
+     "/dev/null: --report: refusing to write under /dev"),
+    ("inspect-report-proc", INS_FILES, [*INS, "--report", "/proc/self/rep"], 2,
+     "/proc/self/rep: --report: refusing to write under /proc"),
+    ("inspect-report-under-file", {**INS_FILES, "f": "x"}, [*INS, "--report", "TMP/f/rep"], 2,
+     "--report: a parent of this path is a file, not a folder"),
+    ("inspect-report-fifo", {**INS_FILES, "FIFO:fifo": ""}, [*INS, "--report", "TMP/fifo"], 2,
+     "fifo: --report: exists and is a FIFO, not a folder"),
+    # --- limit --------------------------------------------------------------------------------
+    ("limit-weight-decay-negative", {"p.toml": _p('weight_decay = "0"', 'weight_decay = "-1"')},
+     ["limit", "TMP/p.toml"], 2, "p.toml: training.weight_decay: must be >= 0"),
+    ("limit-weight-decay-1e2000", {"p.toml": _p('weight_decay = "0"', 'weight_decay = "1e2000"')},
+     ["limit", "TMP/p.toml"], 2, "p.toml: training.weight_decay: the flow of [1, 1, 1] on 1 "
+     "samples at 32 working digits (order 29, assuming 1.0e+300 steps to t = 1)"),
+    ("limit-times-1e2000", {"p.toml": LIMIT_WD.replace('"1/2"]', '"1e2000"]')},
+     ["limit", "TMP/p.toml"], 2, "p.toml: training.times: the flow of [1, 1, 1]"),
+    ("limit-5000-digit", {"p.toml": LIMIT_WD.replace('X = [["1"]]', f'X = [["0.{BIG}"]]')},
+     ["limit", "TMP/p.toml"], 2, "data.X[0][0]: number too long: 5002 characters"),
+    ("limit-duplicate-key", {"p.toml": LIMIT_WD + "[precision]\ndps = 30\n"},
+     ["limit", "TMP/p.toml"], 2, "malformed TOML: duplicate key 'precision'"),
+    ("limit-unknown-key", {"p.toml": LIMIT_WD.replace("dps = 20", "dps = 20\ndigits = 3")},
+     ["limit", "TMP/p.toml"], 2, "precision.digits: unknown key"),
+    ("limit-nested", {"p.toml": DEEP}, ["limit", "TMP/p.toml"], 2, "nested deeper than 64"),
+    ("limit-file-dps-5000", {"p.toml": LIMIT_WD.replace("dps = 20", "dps = 5000")},
+     ["limit", "TMP/p.toml"], 2, "precision.dps: must be between 10 and 1000"),
+    ("limit-option-dps-5", {"p.toml": LIMIT_WD}, ["limit", "TMP/p.toml", "--dps", "5"], 2,
+     "argument --dps: must be between 15 and 1000"),
+    ("limit-radius-negative", {"p.toml": LIMIT_WD},
+     ["limit", "TMP/p.toml", "--out", "TMP/c.json", "--radius", "-1"], 2,
+     "--radius: must be positive"),
+    ("limit-radius-nan", {"p.toml": LIMIT_WD},
+     ["limit", "TMP/p.toml", "--out", "TMP/c.json", "--radius", "nan"], 2,
+     "--radius: expected a finite number"),
+    ("limit-radius-exponent-huge", {"p.toml": LIMIT_WD},
+     ["limit", "TMP/p.toml", "--out", "TMP/c.json", "--radius", "1e100000"], 2,
+     "--radius: exponent out of range"),
+    ("limit-radius-without-out", {"p.toml": LIMIT_WD},
+     ["limit", "TMP/p.toml", "--radius", "1/100"], 2,
+     "--radius: the box radius is used only with --out"),
+    ("limit-out-dev-full", {"p.toml": LIMIT_WD}, ["limit", "TMP/p.toml", "--out", "/dev/full"],
+     2, "/dev/full: --out: refusing to write under /dev"),
+    ("limit-out-proc", {"p.toml": LIMIT_WD},
+     ["limit", "TMP/p.toml", "--out", "/proc/self/c.json"], 2, "refusing to write under /proc"),
+    ("limit-out-fifo", {"p.toml": LIMIT_WD, "FIFO:fifo": ""},
+     ["limit", "TMP/p.toml", "--out", "TMP/fifo"], 2, "fifo: --out: exists and is a FIFO"),
+    ("limit-out-directory", {"p.toml": LIMIT_WD, "d/x": ""},
+     ["limit", "TMP/p.toml", "--out", "TMP/d"], 2, "d: --out: exists and is a folder"),
+    ("limit-out-under-file", {"p.toml": LIMIT_WD, "f": "x"},
+     ["limit", "TMP/p.toml", "--out", "TMP/f/c.json"], 2, "a parent of this path is a file"),
+    ("limit-wide-work", {"p.toml": LIMIT_WD.replace('weights = [[["1/10"]], [["1/10"]]]',
+                                                   'scheme = "small"').replace(
+        "widths = [1, 1, 1]", "widths = [2, 200, 1]").replace(
+        'X = [["1"]]\nY = [["2"]]', 'generate = "gaussian"\nn = 4')},
+     ["limit", "TMP/p.toml"], 2, "p.toml: network.widths: the limit of [2, 200, 1] (600 "
+     "parameters) on 4 samples at 30 digits (Newton on the exact 600 x 600 Hessian) needs about"),
+    ("limit-arith-bogus", {"p.toml": LIMIT_WD}, ["limit", "TMP/p.toml", "--arith", "float"], 2,
+     "argument --arith: invalid choice: 'float'"),
+    ("flow-data-1e1000", {"p.toml": _p('X = [["1"]]', 'X = [["1e1000"]]')},
+     ["flow", "TMP/p.toml"], 2, "p.toml: data: the flow of [1, 1, 1] on 1 samples"),
+    ("flow-times-1e2000", {"p.toml": _p('"1/2"]', '"1e2000"]')}, ["flow", "TMP/p.toml"], 2,
+     "p.toml: training.times: the flow of [1, 1, 1]"),
+    ("flow-gbs-relu", {"p.toml": _p('"linear"', '"relu"')},
+     ["flow", "TMP/p.toml", "--method", "gbs"], 2, "method 'gbs' does not locate relu kinks"),
+    # --- search --weight-decay ----------------------------------------------------------------
+    ("search-wd-negative", {}, [*SWD, "-1"], 2, "--weight-decay: must be > 0 (received '-1')"),
+    ("search-wd-zero", {}, [*SWD, "0"], 2, "--weight-decay: must be > 0 (received '0')"),
+    ("search-wd-nan", {}, [*SWD, "nan"], 2, "--weight-decay: expected a finite number"),
+    ("search-wd-1e2000", {}, [*SWD, "1e2000"], 2,
+     "--weight-decay: beyond the float64 range of the screen (1e-300..1e300)"),
+    ("search-wd-exponent-huge", {}, [*SWD, "1e100000"], 2,
+     "--weight-decay: exponent out of range"),
+    ("search-wd-zero-denominator", {}, [*SWD, "1/0"], 2, "--weight-decay: zero denominator"),
+    ("search-wd-loss-max-0", {}, [*SWD, "1/1000", "--loss-max", "0"], 2,
+     "--loss-max: must be > 0"),
+    ("search-wd-min-defect-negative", {}, [*SWD, "1/1000", "--min-defect", "-1"], 2,
+     "--min-defect: must be > 0"),
+    ("search-wd-tries-0", {}, [*SWD, "1/1000", "--tries", "0"], 2,
+     "argument --tries: must be between 1 and 100 (received 0)"),
+    ("search-wd-mechanism", {}, [*SWD, "1/1000", "--mechanism", "dead_units"], 2,
+     "--mechanism: not used with --weight-decay"),
+    ("search-wd-json", {}, [*SWD, "1/1000", "--json"], 2,
+     "--json: not available with --weight-decay"),
+    ("search-wd-relu", {}, ["search", "--activation", "relu", "--weight-decay", "1/1000"], 2,
+     "--activation: the weight-decay scan supports tanh, sigmoid, softplus, linear"),
+    ("search-wd-out-fifo", {"FIFO:fifo": ""}, [*SWD, "1/1000", "--out", "TMP/fifo"], 2,
+     "fifo: --out: exists and is a FIFO"),
+    ("search-wd-problem-out-proc", {}, [*SWD, "1/1000", "--problem-out", "/proc/self/p.toml"],
+     2, "/proc/self/p.toml: --problem-out: refusing to write under /proc"),
+    ("search-wd-derived-problem-dir", {"c.toml/x": ""}, [*SWD, "1/1000", "--out", "TMP/c.json"],
+     2, "c.toml: --out (its problem file, suffix .toml): exists and is a folder"),
+    ("search-wd-out-is-problem-out", {},
+     [*SWD, "1/1000", "--out", "TMP/c.json", "--problem-out", "TMP/c.json"], 2,
+     "--problem-out: the same file as --out"),
+    ("search-tries-without-wd", {}, ["search", "--activation", "tanh", "--tries", "5"], 2,
+     "--tries: only used with --weight-decay"),
+    ("search-problem-out-without-wd", {},
+     ["search", "--activation", "tanh", "--problem-out", "TMP/p.toml"], 2,
+     "--problem-out: only used with --weight-decay"),
+    # --- certify: critical-point certificates (format /2) -------------------------------------
+    ("certify-critical-duplicate-kind", {"c.json": CRIT_TEXT.replace(
+        '"kind": "critical-point",', '"kind": "critical-point", "kind": "counterexample",')},
+     ["certify", "TMP/c.json"], 2, "duplicate key 'kind'"),
+    ("certify-critical-unknown-top", {"c.json": _crit(comment="x")}, ["certify", "TMP/c.json"],
+     2, "c.json: comment: unknown field; known: format, kind, network"),
+    ("certify-critical-unknown-box", {"c.json": _crit(box__shape="ball")},
+     ["certify", "TMP/c.json"], 2, "c.json: box.shape: unknown field; known: radius, norm, dps"),
+    ("certify-critical-unknown-claim", {"c.json": _crit(claims__holds=True)},
+     ["certify", "TMP/c.json"], 2, "c.json: claims.holds: unknown field"),
+    ("certify-critical-box-norm", {"c.json": _crit(box__norm="l2")}, ["certify", "TMP/c.json"],
+     2, "c.json: box.norm: unknown box norm; the box is 'max (every parameter)'"),
+    ("certify-critical-radius-negative", {"c.json": _crit(box__radius="-1e-15")},
+     ["certify", "TMP/c.json"], 2, "c.json: box.radius: must be > 0"),
+    ("certify-critical-radius-exponent", {"c.json": _crit(box__radius="1e100000")},
+     ["certify", "TMP/c.json"], 2, "c.json: box.radius: exponent out of range"),
+    ("certify-critical-box-dps-huge", {"c.json": _crit(box__dps=100000)},
+     ["certify", "TMP/c.json"], 2, "c.json: box.dps: expected an integer number of digits in "
+     "15..1010"),
+    ("certify-critical-weight-decay-negative", {"c.json": _crit(weight_decay="-1")},
+     ["certify", "TMP/c.json"], 2, "c.json: weight_decay: must be >= 0"),
+    ("certify-critical-widths-mismatch", {"c.json": _crit(network__widths=[2, 10**6, 1])},
+     ["certify", "TMP/c.json"], 2, "c.json: weights[0]: wrong shape: expected 1000000x2, got 3x2"),
+    ("certify-critical-wide-box", {"c.json": _crit_wide(300)}, ["certify", "TMP/c.json"], 2,
+     "c.json: network.widths: certify: the Krawczyk box of [2, 300, 1] (900 parameters)"),
+    ("certify-critical-5000-digits", {"c.json": _crit(claims__loss_at_most="7" * 5000)},
+     ["certify", "TMP/c.json"], 2, "claims.loss_at_most: number too long: 5000 characters"),
+    ("certify-critical-unique-not-bool", {"c.json": _crit(claims__unique_critical_point="yes")},
+     ["certify", "TMP/c.json"], 2, "claims.unique_critical_point: expected true or false"),
+    ("certify-critical-kind-unknown", {"c.json": _crit(kind="saddle")},
+     ["certify", "TMP/c.json"], 2, "c.json: kind: unknown kind; known: counterexample, "
+     "critical-point"),
+    ("certify-critical-provenance-not-object", {"c.json": _crit(provenance="x")},
+     ["certify", "TMP/c.json"], 2, "c.json: provenance: expected an object"),
+    ("certify-critical-missing-box", {"c.json": _crit(box=None)}, ["certify", "TMP/c.json"], 2,
+     "c.json: box: missing field"),
+    ("certify-arith-bogus", {"c.json": CRIT_TEXT}, ["certify", "TMP/c.json", "--arith", "f64"],
+     2, "argument --arith: invalid choice: 'f64'"),
+    # --- prove, verify ------------------------------------------------------------------------
+    ("prove-latex-dev", {}, ["prove", "balancedness", "--write-latex", "/dev/x"], 2,
+     "/dev/x: --write-latex: refusing to write under /dev"),
+    ("prove-latex-under-file", {"f": "x"},
+     ["prove", "balancedness", "--write-latex", "TMP/f/tex"], 2,
+     "--write-latex: a parent of this path is a file, not a folder"),
+    ("verify-layer-alphas-disagree", {"p.toml": PROBLEM},
+     ["verify", "TMP/p.toml", "--alpha", "1/3", "--layer-alphas", "1/2,1"], 2,
+     "--layer-alphas: the first layer's exponent 1/2 disagrees with --alpha 1/3"),
+    ("verify-layer-alphas-count", {"p.toml": PROBLEM},
+     ["verify", "TMP/p.toml", "--layer-alphas", "1/2"], 2,
+     "--layer-alphas: expected 2 exponents (one per layer), got 1"),
+    ("verify-layer-alphas-empty-item", {"p.toml": PROBLEM},
+     ["verify", "TMP/p.toml", "--layer-alphas", "1/2,,1"], 2, "--layer-alphas: not a number"),
 ]
 
 
@@ -399,14 +799,19 @@ def render_table() -> str:
         "Every case of the hostile-input suite (`tests/unit/test_hostile.py`), what was run and "
         "the one line it printed on stderr. `TMP` is the case's scratch folder, holding the "
         "input files the case writes (a problem file `p.toml`, a certificate `c.json`, a grid "
-        "`g.toml`, a FIFO, a socket...). Each case must give its exit status within 5 s, print "
-        "one line and no traceback, leave no file behind and touch no special file.",
+        "`g.toml`, inspect's weights `w.safetensors`/`w.npz`/`w.pt` and data `d.npz`/`d.npy`/"
+        "`d.csv`, a FIFO, a socket...). Each case must give its exit status within 5 s, print "
+        "one line and no traceback, leave no file behind and touch no special file (the "
+        "malicious pickle of `inspect-pt-malicious-pickle` would create a file if it ran).",
         "",
         "The limits behind these refusals (`nfacheck.limits`): numbers have at most 2000 digits "
         "per integer part and |exponent| ≤ 2000; files nest at most 64 levels; `dps` is 10–1000 "
         "in files and on the command line alike; a run whose work, estimated before it starts, "
         "exceeds `--max-work` (default 2e10 operations, roughly 30-60 minutes on one core) is "
-        "refused with the estimate; output paths that exist and are not regular files, lie "
+        "refused with the estimate (a flow's steps are estimated from its rate, weight decay "
+        "plus data scale, times its end time; a limit's Newton phase from its parameter count; "
+        "inspect from its widths, samples and batch memory); output paths that exist and are "
+        "not regular files, lie "
         "under /proc, /sys or /dev, or sit under a file are refused before any work.",
         "",
         "| case | command | exit | stderr |",
