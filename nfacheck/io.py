@@ -9,7 +9,8 @@ The shared functions every command that writes should use:
   new one, never half of it; it applies :func:`check_output_path` itself;
 - :func:`staged_dir` — build an output folder under a temporary name (with an ``INCOMPLETE``
   marker) and move it into place only when complete;
-- :func:`dir_lock` — one writer per output folder; a second one is refused, told who holds it.
+- :func:`dir_lock` — one writer per output folder; a second one is refused, told who holds it;
+  :func:`check_not_locked` asks the same before any work, creating nothing.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ __all__ = [
     "atomic_write_json",
     "staged_dir",
     "dir_lock",
+    "check_not_locked",
     "FolderLockedError",
     "INCOMPLETE_MARKER",
     "LOCK_NAME",
@@ -206,6 +208,38 @@ def staged_dir(path: str | Path, *, what: str = "nfacheck output") -> Iterator[P
         shutil.rmtree(old, ignore_errors=True)
 
 
+def _refuse(fd: int, path: str | Path) -> FolderLockedError:
+    holder = os.pread(fd, 4096, 0).decode("utf-8", "replace").strip() or "unknown"
+    return FolderLockedError(
+        f"another nfacheck is writing this folder ({holder}); wait for it to finish "
+        "or choose another folder", source=str(path))
+
+
+def check_not_locked(path: str | Path) -> None:
+    """Refuse, before any work, an output folder another process holds (see :func:`dir_lock`);
+    creates nothing. The writer still takes :func:`dir_lock` when it writes.
+
+    Raises
+    ------
+    FolderLockedError
+        Another process holds the lock; the message says which.
+    """
+    import fcntl
+
+    lock = Path(path) / LOCK_NAME
+    try:
+        fd = os.open(lock, os.O_RDONLY)
+    except OSError:
+        return  # no lock file (or no folder): nobody is writing there
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise _refuse(fd, path) from None
+    finally:
+        os.close(fd)
+
+
 @contextmanager
 def dir_lock(path: str | Path, command: str = "") -> Iterator[None]:
     """Hold an exclusive lock on the output folder ``path`` (created if missing).
@@ -228,10 +262,7 @@ def dir_lock(path: str | Path, command: str = "") -> Iterator[None]:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            holder = os.pread(fd, 4096, 0).decode("utf-8", "replace").strip() or "unknown"
-            raise FolderLockedError(
-                f"another nfacheck is writing this folder ({holder}); wait for it to finish "
-                "or choose another folder", source=str(path)) from None
+            raise _refuse(fd, path) from None
         os.ftruncate(fd, 0)
         os.pwrite(fd, (f"pid {os.getpid()} on {socket.gethostname()} since "
                        f"{time.strftime('%Y-%m-%d %H:%M:%S')}"

@@ -23,6 +23,7 @@ from ..io import (
     atomic_write_bytes,
     atomic_write_json,
     atomic_write_text,
+    check_not_locked,
     check_output_path,
     dir_lock,
 )
@@ -35,8 +36,10 @@ MAX_PIXELS = 256  # heatmaps of wider layers show the leading block (said in the
 
 def check_report_dir(path: str) -> None:
     """Refuse, before any work, a report path nfacheck may not write (a file, a device, a FIFO,
-    a path under a file or under /proc, /sys, /dev): see :func:`nfacheck.io.check_output_path`."""
+    a path under a file or under /proc, /sys, /dev: :func:`nfacheck.io.check_output_path`) or
+    that another nfacheck is writing (:func:`nfacheck.io.check_not_locked`)."""
     check_output_path(path, folder=True, option="--report")
+    check_not_locked(path)
 
 
 def _plt():
@@ -132,5 +135,6 @@ def write_report(result, folder: str, *, table, command: str = "nfacheck.inspect
     return written
 
 
-_INCOMPLETE_TEXT = ("This inspect report was being written when nfacheck stopped: the files here "
-                    "may be missing or from an older run. Run nfacheck inspect --report again.\n")
+_INCOMPLETE_TEXT = ("This inspect report is incomplete: nfacheck stopped while writing it, so the "
+                    "files here may be missing or from an older run. Run nfacheck inspect "
+                    "--report again.\n")

@@ -924,3 +924,131 @@ def test_check_summary_fits_100_columns(monkeypatch, capsys):
     assert main(["check"]) == 1
     out = capsys.readouterr().out
     assert max(len(line) for line in out.splitlines()) <= 100
+
+
+# --- interrupted and concurrent writers of search, search --weight-decay, limit and inspect ---
+
+
+def test_an_interrupted_search_writes_no_certificate(tmp_path, monkeypatch, capsys):
+    import nfacheck.search.search as search_mod
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(search_mod, "search", interrupted)
+    out = tmp_path / "c.json"
+    assert main(["search", "--activation", "relu", "--out", str(out)]) == 130
+    assert "interrupted" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("writer", ["certificate", "critical"])
+def test_a_certificate_interrupted_while_written_leaves_nothing(writer, tmp_path, monkeypatch):
+    """search --out, limit --out and search --weight-decay --out write through one atomic
+    writer: an interrupt in the middle leaves neither a partial file nor its temporary."""
+    from nfacheck.search.certificate import write_certificate
+    from nfacheck.search.critical import write_critical
+
+    cert = json.loads(CERT_TEXT if writer == "certificate" else CRIT_TEXT)
+    out = tmp_path / "out" / "c.json"
+
+    def interrupted(fd):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(os, "fsync", interrupted)
+    write = write_certificate if writer == "certificate" else write_critical
+    with pytest.raises(KeyboardInterrupt):
+        write(out, cert)
+    assert list(out.parent.iterdir()) == []
+
+
+def _one_candidate(monkeypatch):
+    """search --weight-decay with a scan that yields one screened candidate at once."""
+    import random
+    from fractions import Fraction
+
+    import nfacheck.search.weight_decay as wd
+
+    prob = wd.draw_problem(random.Random(0), "tanh", Fraction(1, 1000))
+    cand = wd.Screened(0, prob, 1e-5, 1e-9, 0.2)
+    monkeypatch.setattr(wd, "scan", lambda *a, **k: wd.ScanResult([cand], [cand]))
+
+
+def test_an_interrupted_weight_decay_search_leaves_no_problem_or_certificate(
+        tmp_path, monkeypatch, capsys):
+    import nfacheck.numeric.limit.newton as newton
+
+    _one_candidate(monkeypatch)
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(newton, "find_limit", interrupted)
+    argv = [*SWD, "1/1000", "--out", str(tmp_path / "c.json")]
+    assert main(argv) == 130
+    capsys.readouterr()
+    assert list(tmp_path.iterdir()) == []  # no c.toml of an uncertified candidate
+
+
+def test_a_weight_decay_search_that_certifies_nothing_leaves_no_problem_file(
+        tmp_path, monkeypatch, capsys):
+    import nfacheck.numeric.limit.newton as newton
+
+    class NotConverged:
+        converged = False
+
+    _one_candidate(monkeypatch)
+    monkeypatch.setattr(newton, "find_limit", lambda problem, **kwargs: NotConverged())
+    argv = [*SWD, "1/1000", "--out", str(tmp_path / "c.json"), "--problem-out",
+            str(tmp_path / "p.toml")]
+    assert main(argv) == 1
+    assert "candidate 0: the flow + Newton did not converge" in capsys.readouterr().out
+    assert list(tmp_path.iterdir()) == []  # the candidate's problem file was not kept
+
+
+def _inspect_files(tmp_path: Path) -> list[str]:
+    for name, text in INS_FILES.items():
+        (tmp_path / name).write_bytes(text.encode("utf-8", "surrogateescape"))
+    return [a.replace("TMP", str(tmp_path)) for a in INS]
+
+
+def test_an_interrupted_inspect_report_is_marked_incomplete(tmp_path, monkeypatch, capsys):
+    from nfacheck.inspect import report
+    from nfacheck.io import INCOMPLETE_MARKER, LOCK_NAME
+
+    argv = _inspect_files(tmp_path)
+
+    def interrupted(path, obj):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(report, "atomic_write_json", interrupted)
+    rep = tmp_path / "rep"
+    assert main([*argv, "--report", str(rep)]) == 130
+    names = sorted(p.name for p in rep.iterdir())
+    assert INCOMPLETE_MARKER in names and "inspect.json" not in names
+    assert "inspect.md" not in names and LOCK_NAME in names
+    assert "incomplete" in (rep / INCOMPLETE_MARKER).read_text()
+    monkeypatch.undo()
+    capsys.readouterr()
+    assert main([*argv, "--report", str(rep)]) == 0  # the lock was released; the marker goes
+    assert INCOMPLETE_MARKER not in {p.name for p in rep.iterdir()}
+
+
+def test_a_second_writer_of_an_inspect_report_is_refused_before_any_work(
+        tmp_path, monkeypatch, capsys):
+    import nfacheck.inspect as ins
+    from nfacheck.io import LOCK_NAME, dir_lock
+
+    argv = _inspect_files(tmp_path)
+    rep = tmp_path / "rep"
+
+    def never(*args, **kwargs):
+        raise AssertionError("inspect ran although the report folder is locked")
+
+    monkeypatch.setattr(ins, "inspect", never)
+    with dir_lock(rep, "inspect (first writer)"):
+        assert main([*argv, "--report", str(rep)]) == 2
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and "another nfacheck is writing this folder (pid" in err[0]
+        assert "inspect (first writer)" in err[0]
+    assert [p.name for p in rep.iterdir()] == [LOCK_NAME]
