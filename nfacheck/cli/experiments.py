@@ -54,6 +54,8 @@ def run(args) -> int:
             "say which grid: --quick (26 runs, under a minute), --full (4800 runs, about "
             "25-50 minutes on 2 cores) or --config FILE")
     check_output_path(args.out, folder=True, option="--out")
+    if args.scheduler:
+        check_scheduler(args.scheduler)
     extra: dict = {}
     if args.config:
         import hashlib
@@ -69,6 +71,35 @@ def run(args) -> int:
     out = Path(args.out)
     with dir_lock(out, f"nfacheck experiments --out {args.out} (grid {name})"):
         return _run_locked(args, configs, name, out, extra)
+
+
+def check_scheduler(address: str, timeout: float = 3.0) -> None:
+    """Refuse, before any output, a ``--scheduler`` address that is malformed or that nothing
+    answers at (a TCP connect within ``timeout`` seconds; dask's own client waits 10 s, and only
+    after the output folder was made). A ucx address is left to dask."""
+    import socket
+    from urllib.parse import urlsplit
+
+    from ..errors import InputError
+
+    url = urlsplit(address if "://" in address else "tcp://" + address)
+    if url.scheme not in ("tcp", "tls", "ws", "wss", "ucx"):
+        raise InputError(f"unknown scheme {url.scheme!r}; a dask scheduler listens on "
+                         "tcp://HOST:PORT (or tls, ws, wss, ucx)", "--scheduler", address)
+    if url.scheme == "ucx":
+        return
+    try:
+        host, port = url.hostname, url.port
+    except ValueError as exc:
+        raise InputError(f"malformed address ({exc})", "--scheduler", address) from None
+    if not host or port is None:
+        raise InputError("expected tcp://HOST:PORT", "--scheduler", address)
+    try:
+        socket.create_connection((host, port), timeout=timeout).close()
+    except (OSError, UnicodeError) as exc:
+        why = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
+        raise InputError(f"cannot reach the dask scheduler ({why})", "--scheduler",
+                         address) from None
 
 
 def _run_locked(args, configs, name, out, extra) -> int:
