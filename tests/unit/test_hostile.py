@@ -742,6 +742,10 @@ SUBPROCESS = [
      ["flow", "TMP/p.toml"]),
     ("certify-nested-100000", {"c.json": DEEP_JSON}, ["certify", "TMP/c.json"]),
     ("search-out-dev-full", {}, ["search", "--activation", "relu", "--out", "/dev/full"]),
+    ("inspect-pt-raw-pickle", {"w.pt": _pt({"a": _Pwn()}, raw=True), "d.npz": DATA},
+     ["inspect", "TMP/w.pt", "--data", "TMP/d.npz"]),  # torch warns on stderr unless silenced
+    ("limit-weight-decay-1e2000", {"p.toml": _p('weight_decay = "0"', 'weight_decay = "1e2000"')},
+     ["limit", "TMP/p.toml"]),
 ]
 
 
@@ -753,8 +757,9 @@ def test_hostile_input_subprocess(name, files, argv, tmp_path):
     out = subprocess.run([sys.executable, "-m", "nfacheck", *argv], capture_output=True,
                          text=True, timeout=60, env=env, cwd=tmp_path)
     assert out.returncode == 2, out.stderr
-    assert out.stderr.count("\n") == 1 and "Traceback" not in out.stderr
+    assert out.stderr.count("\n") == 1 and "Traceback" not in out.stderr, out.stderr
     assert stat.S_ISCHR(os.stat("/dev/full").st_mode)
+    assert not (tmp_path / "pwned").exists()
 
 
 def test_debug_shows_the_traceback_without_the_rerun_hint(tmp_path, capsys, monkeypatch):
