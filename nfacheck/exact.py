@@ -182,10 +182,27 @@ def format_matrix(m) -> list[list[str]]:
 
 
 def read_bytes(path: str | Path, error: type[InputError] = InputError) -> bytes:
-    """Read a file, turning a missing or unreadable file into ``error``."""
+    """Read a file, turning a missing, unreadable, special (device, FIFO, socket: /dev/zero would
+    never end, a FIFO would block) or oversized (> ``MAX_INPUT_BYTES``) file into ``error``."""
+    import os
+    import stat
+
+    from .limits import MAX_INPUT_BYTES
+
     p = Path(path)
     try:
-        return p.read_bytes()
+        st = os.stat(p)
+        if not stat.S_ISREG(st.st_mode) and not stat.S_ISDIR(st.st_mode):
+            raise error("not a regular file (a device, FIFO or socket?); give a file",
+                        source=str(path))
+        if st.st_size > MAX_INPUT_BYTES:
+            raise error(f"file too large: {st.st_size} bytes, at most {MAX_INPUT_BYTES} for a "
+                        "problem, certificate or grid file", source=str(path))
+        with open(p, "rb") as fh:
+            data = fh.read(MAX_INPUT_BYTES + 1)
+        if len(data) > MAX_INPUT_BYTES:  # a file that grew, or a /proc file of size 0
+            raise error(f"file too large: more than {MAX_INPUT_BYTES} bytes", source=str(path))
+        return data
     except FileNotFoundError:
         raise error("no such file", source=str(path)) from None
     except IsADirectoryError:

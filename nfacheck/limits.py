@@ -8,7 +8,9 @@ exponent or digit count is refused in one place. The shared functions for new co
 - :func:`check_work` — refuse a run whose estimated operation count exceeds the work limit
   (``--max-work`` on the command line raises it; the message states the estimate);
 - :func:`check_memory` — refuse what would not fit in this machine's available memory;
-- :data:`MAX_DIGITS`, :data:`MAX_EXPONENT` — bounds applied by ``parse_exact``.
+- :data:`MAX_DIGITS`, :data:`MAX_EXPONENT` — bounds applied by ``parse_exact``;
+- :data:`MAX_INPUT_BYTES` — the size of a problem, certificate or grid file
+  (:func:`nfacheck.exact.read_bytes`).
 
 Estimates are made before any work starts, from the sizes alone; they are deliberately rough
 (order of magnitude) and err on the side of starting.
@@ -29,6 +31,7 @@ __all__ = [
     "MAX_DIGITS",
     "MAX_EXPONENT",
     "DEFAULT_MAX_WORK",
+    "MAX_INPUT_BYTES",
     "check_dps",
     "check_work",
     "check_memory",
@@ -45,6 +48,8 @@ MAX_DIGITS = 2000
 MAX_EXPONENT = 2000
 #: operations a run may be estimated to need before it is refused (30-60 min on one core)
 DEFAULT_MAX_WORK = 2 * 10**10
+#: bytes of a problem, certificate or grid file (text; the largest shipped one is ~10 kB)
+MAX_INPUT_BYTES = 64 << 20
 
 _MAX_WORK: contextvars.ContextVar[float] = contextvars.ContextVar(
     "nfacheck_max_work", default=float(DEFAULT_MAX_WORK)

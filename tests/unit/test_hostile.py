@@ -247,6 +247,12 @@ CASES: list[tuple[str, dict[str, str], list[str], int, str]] = [
     ("flow-missing-file", {}, ["flow", "TMP/none.toml"], 2, "none.toml: no such file"),
     ("flow-directory", {"d/x": ""}, ["flow", "TMP/d"], 2, "is a directory, expected a file"),
     ("flow-not-utf8", {"p.toml": "\udcff"}, ["flow", "TMP/p.toml"], 2, "not UTF-8 text"),
+    ("flow-dev-zero", {}, ["flow", "/dev/zero"], 2,
+     "/dev/zero: not a regular file (a device, FIFO or socket?)"),
+    ("flow-fifo-input", {"FIFO:p.toml": ""}, ["flow", "TMP/p.toml"], 2,
+     "p.toml: not a regular file (a device, FIFO or socket?)"),
+    ("flow-file-too-large", {"SPARSE:p.toml": str((64 << 20) + 1)}, ["flow", "TMP/p.toml"], 2,
+     "p.toml: file too large: 67108865 bytes, at most 67108864"),
     # --- verify -------------------------------------------------------------------------------
     ("verify-alpha-huge-exponent", {"p.toml": PROBLEM},
      ["verify", "TMP/p.toml", "--alpha", "1e100000"], 2, "--alpha: exponent out of range"),
@@ -298,6 +304,9 @@ CASES: list[tuple[str, dict[str, str], list[str], int, str]] = [
     ("certify-nan", {"c.json": _c('"0.2672"', "NaN")}, ["certify", "TMP/c.json"], 2,
      "NaN is not a number nfacheck accepts"),
     ("certify-not-json", {"c.json": "{format"}, ["certify", "TMP/c.json"], 2, "malformed JSON"),
+    ("certify-dev-zero", {}, ["certify", "/dev/zero"], 2, "/dev/zero: not a regular file"),
+    ("certify-fifo-input", {"FIFO:c.json": ""}, ["certify", "TMP/c.json"], 2,
+     "c.json: not a regular file"),
     ("certify-top-level-list", {"c.json": "[1]"}, ["certify", "TMP/c.json"], 2,
      "expected a JSON object"),
     ("certify-dps-100000", {"c.json": CERT_TEXT}, ["certify", "TMP/c.json", "--dps", "100000"],
@@ -366,6 +375,9 @@ CASES: list[tuple[str, dict[str, str], list[str], int, str]] = [
      "malformed TOML: duplicate key 'steps'"),
     ("experiments-unknown-key", {"g.toml": GRID + "epochs = 3\n"},
      ["experiments", "--config", "TMP/g.toml", "--out", "TMP/o"], 2, "grid.epochs: unknown key"),
+    ("experiments-config-fifo", {"FIFO:g.toml": ""},
+     ["experiments", "--config", "TMP/g.toml", "--out", "TMP/o"], 2,
+     "g.toml: not a regular file"),
     ("experiments-nested", {"g.toml": DEEP}, ["experiments", "--config", "TMP/g.toml",
                                               "--out", "TMP/o"], 2, "nested deeper than 64"),
     ("experiments-out-file", {"o": "x"}, ["experiments", "--quick", "--out", "TMP/o"], 2,
@@ -549,6 +561,7 @@ CASES: list[tuple[str, dict[str, str], list[str], int, str]] = [
     ("limit-unknown-key", {"p.toml": LIMIT_WD.replace("dps = 20", "dps = 20\ndigits = 3")},
      ["limit", "TMP/p.toml"], 2, "precision.digits: unknown key"),
     ("limit-nested", {"p.toml": DEEP}, ["limit", "TMP/p.toml"], 2, "nested deeper than 64"),
+    ("limit-dev-zero", {}, ["limit", "/dev/zero"], 2, "/dev/zero: not a regular file"),
     ("limit-file-dps-5000", {"p.toml": LIMIT_WD.replace("dps = 20", "dps = 5000")},
      ["limit", "TMP/p.toml"], 2, "precision.dps: must be between 10 and 1000"),
     ("limit-option-dps-5", {"p.toml": LIMIT_WD}, ["limit", "TMP/p.toml", "--dps", "5"], 2,
@@ -687,6 +700,9 @@ def _setup(tmp: Path, files: dict[str, str]) -> list[socket.socket]:
         path.parent.mkdir(parents=True, exist_ok=True)
         if kind == "FIFO":
             os.mkfifo(path)
+        elif kind == "SPARSE":  # a file of int(text) bytes that takes no disk space
+            with open(path, "wb") as fh:
+                fh.truncate(int(text))
         elif kind == "SOCKET":
             s = socket.socket(socket.AF_UNIX)
             s.bind(str(path))
