@@ -410,6 +410,12 @@ CASES: list[tuple[str, dict[str, str], list[str], int, str]] = [
     ("max-work-zero", {}, ["--max-work", "0", "prove"], 2,
      "argument --max-work: must be a number >= 1"),
     ("unknown-command", {}, ["frobnicate"], 2, "invalid choice: 'frobnicate'"),
+    ("digits-0", {}, ["--digits", "0", "prove"], 2,
+     "argument --digits: must be between 3 and 100 significant digits (received 0)"),
+    ("digits-huge-int", {}, ["--digits", "9" * 40, "prove"], 2,
+     "argument --digits: integer too long (40 characters)"),
+    ("max-work-inf", {}, ["--max-work", "1e400", "prove"], 2,
+     "argument --max-work: must be a number >= 1 (received 1e400)"),
     # --- inspect: weights files (.safetensors, .npz, .pt) -------------------------------------
     ("inspect-weights-missing", {"d.npz": DATA}, ["inspect", "TMP/none.pt", "--data", "TMP/d.npz"],
      2, "none.pt: no such file"),
