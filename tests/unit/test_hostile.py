@@ -26,7 +26,7 @@ if __name__ == "__main__":  # run as a script: import this checkout's nfacheck
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/helpers.py
 
-from helpers import TINY_PROBLEM  # noqa: E402
+from helpers import HAND_CERTIFICATE, TINY_PROBLEM  # noqa: E402
 
 from nfacheck.cli import main  # noqa: E402
 
@@ -35,13 +35,7 @@ DOC = ROOT / "docs" / "hostile-input.md"
 
 PROBLEM = TINY_PROBLEM
 
-CERT = {
-    "format": "nfacheck-certificate/1",
-    "network": {"widths": [2, 2, 1], "activation": "relu"},
-    "data": {"X": [["1", "2", "1"], ["1", "-1", "3"]], "Y": [["1", "2", "1"]]},
-    "weights": [[["1", "0"], ["-1", "-1"]], [["1", "5"]]],
-    "claims": {"loss_at_most": "0", "defect_at_least": "0.2672"},
-}
+CERT = HAND_CERTIFICATE
 CERT_TEXT = json.dumps(CERT)
 GRID = "[grid]\noptimizers = ['gd']\ndepths = [2]\nsteps = 10\n"
 
