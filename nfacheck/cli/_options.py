@@ -66,12 +66,19 @@ def seed(text: str) -> int:
     return n
 
 
+def _float(text: str, expected: str) -> float:
+    """``float(text)`` for an option (NaN and inf come back as they are; callers decide)."""
+    if len(text.strip()) > 100:
+        raise argparse.ArgumentTypeError(f"number too long ({len(text)} characters)")
+    try:
+        return float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected {expected}, got {text!r}") from None
+
+
 def seconds(text: str) -> float:
     """A positive, finite number of seconds."""
-    try:
-        x = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number of seconds, got {text!r}") from None
+    x = _float(text, "a number of seconds")
     if not math.isfinite(x) or x <= 0:
         raise argparse.ArgumentTypeError(f"must be a positive number of seconds (received "
                                          f"{text})")
@@ -80,10 +87,7 @@ def seconds(text: str) -> float:
 
 def work(text: str) -> float:
     """``--max-work``: a positive operation count such as ``1e12``."""
-    try:
-        x = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number such as 1e12, got {text!r}") from None
+    x = _float(text, "a number such as 1e12")
     if not math.isfinite(x) or x < 1:
         raise argparse.ArgumentTypeError(f"must be a number >= 1 (received {text})")
     return x
@@ -105,12 +109,7 @@ def real(*, positive: bool = False, what: str = "number") -> Callable[[str], flo
     beyond the float64 range are refused; ``positive`` asks for > 0."""
 
     def parse(text: str) -> float:
-        if len(text.strip()) > 100:
-            raise argparse.ArgumentTypeError(f"number too long ({len(text)} characters)")
-        try:
-            x = float(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+        x = _float(text, "a number")
         if not math.isfinite(x):
             raise argparse.ArgumentTypeError(f"must be a finite float64 number (received {text})")
         if positive and x <= 0:
