@@ -49,6 +49,14 @@ def _interval(lo, hi) -> str:
     return f"[{_fmt(lo, up=False)}, {_fmt(hi, up=True)}]"
 
 
+def _claim_json(c) -> dict:
+    """One claim in ``--json``: the claimed value, the bounds rounded outward to 17 digits."""
+    return {"claim": c.name, "relation": c.relation, "claimed": _fmt(c.claimed, sig=8),
+            "lower": _fmt(c.lower, up=False, sig=17),
+            "upper": None if c.upper is None else _fmt(c.upper, up=True, sig=17),
+            "verdict": c.verdict, **({"note": c.note} if c.note else {})}
+
+
 def _claim_cells(c) -> list[str]:
     if c.relation == "is":
         return ["true", c.note]
@@ -74,18 +82,7 @@ def run(args) -> int:
             "file": args.file,
             "status": result.status,
             "method": result.method,
-            "claims": [
-                {
-                    "claim": c.name,
-                    "relation": c.relation,
-                    "claimed": _fmt(c.claimed, sig=8),
-                    "lower": _fmt(c.lower, up=False, sig=17),
-                    "upper": None if c.upper is None else _fmt(c.upper, up=True, sig=17),
-                    "verdict": c.verdict,
-                    **({"note": c.note} if c.note else {}),
-                }
-                for c in result.claims
-            ],
+            "claims": [_claim_json(c) for c in result.claims],
             "loss_orders_at_least": None if result.loss_orders is None
             else _fmt(result.loss_orders, sig=8),
         })
@@ -147,12 +144,7 @@ def _run_critical(args, data) -> int:
         emit_json({
             "file": args.file, "kind": "critical-point", "status": result.status,
             "method": result.method,
-            "claims": [{"claim": c.name, "relation": c.relation,
-                        "claimed": _fmt(c.claimed, sig=8),
-                        "lower": _fmt(c.lower, up=False, sig=17),
-                        "upper": None if c.upper is None else _fmt(c.upper, up=True, sig=17),
-                        "verdict": c.verdict, **({"note": c.note} if c.note else {})}
-                       for c in result.claims],
+            "claims": [_claim_json(c) for c in result.claims],
         })
         return result.exit_status
     print(f"certify {args.file}: critical point of a {cert.activation} network "

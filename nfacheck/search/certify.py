@@ -275,6 +275,14 @@ def _pow10_le(e: Fraction, ratio: Fraction) -> bool:
     return Fraction(10) ** e.numerator <= ratio**e.denominator
 
 
+def overall_status(claims: list[ClaimResult]) -> str:
+    """``refuted`` if any claim is, else ``inconclusive`` if any is undecided, else
+    ``certified``."""
+    verdicts = {c.verdict for c in claims}
+    return ("refuted" if "refuted" in verdicts else
+            "inconclusive" if "inconclusive" in verdicts else "certified")
+
+
 def network_count(cert: Certificate) -> int:
     """How many weight sets :func:`certify` evaluates: the main one, family and training members."""
     return 1 + len(cert.family.members if cert.family else ()) + len(
@@ -377,7 +385,5 @@ def certify(cert: Certificate, *, dps: int | None = None, source: str | None = N
         ok, note = frozen_units_check(cert)
         flag = Fraction(int(ok))
         claims.append(ClaimResult("training.frozen_units", "is", Fraction(1), flag, flag, note))
-    verdicts = {c.verdict for c in claims}
-    status = ("refuted" if "refuted" in verdicts else
-              "inconclusive" if "inconclusive" in verdicts else "certified")
+    status = overall_status(claims)
     return CertifyResult(status, method, claims, main, fam, orders, train, t_orders)

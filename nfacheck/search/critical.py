@@ -34,7 +34,7 @@ from .certificate import (
     _weights,
     exact_str,
 )
-from .certify import ClaimResult
+from .certify import ClaimResult, overall_status
 
 __all__ = ["FORMAT", "FORMATS", "KIND", "CriticalCertificate", "parse_critical",
            "certificate_kind", "certify_critical", "critical_certificate_dict",
@@ -254,9 +254,7 @@ def certify_critical(cert: CriticalCertificate, arithmetic: str = "arb",
                     "" if b.hessian_min_lower is not None else
                     "interval LDL^T of H(X) - mu I has a pivot not certainly > 0"),
     ]
-    verdicts = {c.verdict for c in claims}
-    status = ("refuted" if "refuted" in verdicts else
-              "inconclusive" if "inconclusive" in verdicts else "certified")
+    status = overall_status(claims)
     return CriticalResult(status, f"Krawczyk + box bounds ({b.arithmetic})", claims, b)
 
 
